@@ -1,0 +1,259 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AnalysisTemplateSpec is a reusable set of metrics with their arguments.
+type AnalysisTemplateSpec struct {
+	// Args are the template's parameters, referenced in queries as {{args.name}}.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Args []Argument `json:"args,omitempty"`
+
+	// Metrics are measured together; the run's verdict is the worst metric's.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	Metrics []Metric `json:"metrics"`
+
+	// OnError says what a Rollout does when the run ends in Error (the provider could not
+	// be queried consecutiveErrorLimit times in a row): Pause (default) waits for an operator,
+	// Abort aborts the release.
+	// +kubebuilder:validation:Enum=Pause;Abort
+	// +kubebuilder:default=Pause
+	// +optional
+	OnError ErrorAction `json:"onError,omitempty"`
+}
+
+// ErrorAction is what an errored analysis does to the release.
+type ErrorAction string
+
+// Error actions.
+const (
+	ErrorActionPause ErrorAction = "Pause"
+	ErrorActionAbort ErrorAction = "Abort"
+)
+
+// Argument is a template parameter, optionally with a default value.
+type Argument struct {
+	// Name of the argument.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z_][a-zA-Z0-9_-]*$`
+	Name string `json:"name"`
+	// Value is the default (in a template) or the resolved value (in a run).
+	// +optional
+	Value *string `json:"value,omitempty"`
+}
+
+// Metric is one measurement repeated over time and the conditions that judge it.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.successCondition) || has(self.failureCondition) || (has(self.dryRun) && self.dryRun)",message="a metric needs successCondition or failureCondition (or dryRun: true)"
+// +kubebuilder:validation:XValidation:rule="!has(self.count) || self.count <= 1 || has(self.interval)",message="a metric with count greater than 1 needs an interval",fieldPath=".interval"
+type Metric struct {
+	// Name of the metric, unique in the template.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// Interval between measurements. Without it and without count, one measurement.
+	// +optional
+	Interval Duration `json:"interval,omitempty"`
+
+	// InitialDelay before the first measurement, counted from when the step's traffic weight
+	// is verified on the routes.
+	// +optional
+	InitialDelay Duration `json:"initialDelay,omitempty"`
+
+	// Count is how many measurements to take. Unset with an interval: measure until the
+	// rollout step that owns the run ends.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Count *int32 `json:"count,omitempty"`
+
+	// SuccessCondition is a CEL expression over `result` (a number, or a list of numbers for
+	// a vector) that is true when the measurement is good, e.g. `result < 0.05`.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	SuccessCondition string `json:"successCondition,omitempty"`
+
+	// FailureCondition is a CEL expression over `result` that is true when the measurement
+	// is bad. When both are set and neither holds, the measurement is Inconclusive.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	FailureCondition string `json:"failureCondition,omitempty"`
+
+	// FailureLimit is how many Failed measurements the metric tolerates (default 0).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	FailureLimit *int32 `json:"failureLimit,omitempty"`
+
+	// ConsecutiveFailureLimit fails the metric after this many Failed measurements in a row.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ConsecutiveFailureLimit *int32 `json:"consecutiveFailureLimit,omitempty"`
+
+	// InconclusiveLimit is how many Inconclusive measurements the metric tolerates before
+	// it becomes Inconclusive (default 0).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	InconclusiveLimit *int32 `json:"inconclusiveLimit,omitempty"`
+
+	// ConsecutiveErrorLimit is how many provider errors in a row make the metric Error
+	// (default 5, with backoff between attempts).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ConsecutiveErrorLimit *int32 `json:"consecutiveErrorLimit,omitempty"`
+
+	// OnNoData is the verdict of a measurement with an empty result or NaN: Inconclusive
+	// (default), Failure, Success, or Wait (measure again without counting).
+	// +kubebuilder:validation:Enum=Inconclusive;Failure;Success;Wait
+	// +kubebuilder:default=Inconclusive
+	// +optional
+	OnNoData NoDataPolicy `json:"onNoData,omitempty"`
+
+	// DryRun metrics are measured and shown but never decide the run.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
+
+	// Provider runs the query.
+	Provider MetricProvider `json:"provider"`
+}
+
+// NoDataPolicy is the verdict for an empty or NaN result.
+type NoDataPolicy string
+
+// No-data policies.
+const (
+	NoDataInconclusive NoDataPolicy = "Inconclusive"
+	NoDataFailure      NoDataPolicy = "Failure"
+	NoDataSuccess      NoDataPolicy = "Success"
+	NoDataWait         NoDataPolicy = "Wait"
+)
+
+// MetricProvider holds exactly one provider.
+// +kubebuilder:validation:XValidation:rule="has(self.prometheus)",message="provider needs prometheus"
+type MetricProvider struct {
+	// Prometheus queries a Prometheus server's HTTP API.
+	// +optional
+	Prometheus *PrometheusProvider `json:"prometheus,omitempty"`
+}
+
+// PrometheusProvider runs an instant query against Prometheus.
+type PrometheusProvider struct {
+	// Address of the Prometheus server, e.g. http://prometheus.monitoring:9090.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
+	Address string `json:"address"`
+	// Query is a PromQL expression; {{args.name}} is replaced by the argument's value,
+	// escaped so that it can't change the query's meaning.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	Query string `json:"query"`
+	// Timeout of one query (default 30s).
+	// +optional
+	Timeout Duration `json:"timeout,omitempty"`
+	// Headers sent with every query.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Headers []HTTPHeader `json:"headers,omitempty"`
+	// Auth reads credentials from a Secret in the run's namespace.
+	// +optional
+	Auth *PrometheusAuth `json:"auth,omitempty"`
+	// InsecureSkipVerify disables TLS certificate checks (test setups only).
+	// +optional
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// HTTPHeader is one request header.
+type HTTPHeader struct {
+	// Name of the header.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Value of the header.
+	Value string `json:"value"`
+}
+
+// PrometheusAuth holds exactly one way to authenticate.
+// +kubebuilder:validation:XValidation:rule="has(self.bearerTokenSecret) != has(self.basicAuthSecret)",message="auth needs exactly one of bearerTokenSecret or basicAuthSecret"
+type PrometheusAuth struct {
+	// BearerTokenSecret is a Secret key holding a bearer token.
+	// +optional
+	BearerTokenSecret *corev1.SecretKeySelector `json:"bearerTokenSecret,omitempty"`
+	// BasicAuthSecret names a Secret with `username` and `password` keys.
+	// +optional
+	BasicAuthSecret *corev1.LocalObjectReference `json:"basicAuthSecret,omitempty"`
+}
+
+// AnalysisTemplate is a namespaced, reusable analysis.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=at,categories=weir
+
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type AnalysisTemplate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec AnalysisTemplateSpec `json:"spec"`
+	// Status reports whether the template's CEL conditions compile.
+	Status AnalysisTemplateStatus `json:"status,omitempty"`
+}
+
+// AnalysisTemplateStatus reports problems found when Weir loads the template.
+type AnalysisTemplateStatus struct {
+	// ObservedGeneration is the generation the conditions describe.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions: Valid says whether every condition expression compiles.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// AnalysisTemplateList is a list of AnalysisTemplates.
+//
+// +kubebuilder:object:root=true
+type AnalysisTemplateList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []AnalysisTemplate `json:"items"`
+}
+
+// ClusterAnalysisTemplate is an AnalysisTemplate usable from every namespace.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,shortName=cat,categories=weir
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ClusterAnalysisTemplate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   AnalysisTemplateSpec   `json:"spec"`
+	Status AnalysisTemplateStatus `json:"status,omitempty"`
+}
+
+// ClusterAnalysisTemplateList is a list of ClusterAnalysisTemplates.
+//
+// +kubebuilder:object:root=true
+type ClusterAnalysisTemplateList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ClusterAnalysisTemplate `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&AnalysisTemplate{}, &AnalysisTemplateList{},
+		&ClusterAnalysisTemplate{}, &ClusterAnalysisTemplateList{})
+}

@@ -1,0 +1,52 @@
+package v1alpha1
+
+// Condition types of a Rollout. Ready/Reconciling/Stalled follow kstatus so generic tools
+// (ArgoCD, Flux, kstatus) understand a Rollout without knowing Weir.
+const (
+	// ConditionReady is True when the Rollout is Healthy: no release in progress, every
+	// replica of the stable revision available, traffic 100% on stable.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while a release is in progress.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the release can't proceed without a person: aborted,
+	// invalid spec, missing reference, or the progress deadline exceeded.
+	ConditionStalled = "Stalled"
+	// ConditionProgressing reports whether the release moves; False with reason
+	// ProgressDeadlineExceeded when a waiting state outlived progressDeadlineSeconds.
+	ConditionProgressing = "Progressing"
+	// ConditionPaused is True while the release waits: a pause step, an operator pause, or
+	// an errored analysis.
+	ConditionPaused = "Paused"
+	// ConditionAvailable is True when at least replicas - maxUnavailable pods are available.
+	ConditionAvailable = "Available"
+	// ConditionAborted is True when the current revision's release was aborted.
+	ConditionAborted = "Aborted"
+	// ConditionInvalidSpec is True when the spec or what it references can't be used.
+	ConditionInvalidSpec = "InvalidSpec"
+	// ConditionTrafficVerified is True when the desired weights were read back from every
+	// route and each route is Accepted for its current generation.
+	ConditionTrafficVerified = "TrafficVerified"
+)
+
+// Condition reasons. CamelCase, stable: scripts and health checks may match on them.
+const (
+	ReasonHealthy                  = "Healthy"
+	ReasonReleasing                = "Releasing"
+	ReasonWaitingForPods           = "WaitingForPods"
+	ReasonWaitingForTraffic        = "WaitingForTraffic"
+	ReasonStepPause                = "StepPause"
+	ReasonWaitingForPromotion      = "WaitingForPromotion"
+	ReasonOperatorPause            = "OperatorPause"
+	ReasonAnalysisError            = "AnalysisError"
+	ReasonAnalysisRunning          = "AnalysisRunning"
+	ReasonOperatorAbort            = "OperatorAbort"
+	ReasonAnalysisFailed           = "AnalysisFailed"
+	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
+	ReasonReferenceNotFound        = "ReferenceNotFound"
+	ReasonInvalidSpec              = "InvalidSpec"
+	ReasonVerified                 = "Verified"
+	ReasonNotAccepted              = "NotAccepted"
+	ReasonWeightMismatch           = "WeightMismatch"
+	ReasonAsExpected               = "AsExpected"
+	ReasonNotAvailable             = "NotAvailable"
+)

@@ -1,0 +1,245 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RolloutSpec is a Deployment's spec plus the strategy that releases a new pod template.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",message="selector.matchLabels must match template.metadata.labels",fieldPath=".selector"
+type RolloutSpec struct {
+	// Replicas is the desired number of pods. When absent, a new Rollout starts with 1 and a
+	// running Rollout keeps the scale it has (set through the scale subresource, e.g. by an
+	// HPA): removing the field from Git never scales a running release down.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Selector picks the Rollout's pods. It must match the template's labels and is immutable.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="selector is immutable"
+	// +kubebuilder:validation:XValidation:rule="has(self.matchLabels) || has(self.matchExpressions)",message="selector must not be empty"
+	Selector *metav1.LabelSelector `json:"selector"`
+
+	// Template is the pod template released by the strategy.
+	Template corev1.PodTemplateSpec `json:"template"`
+
+	// MinReadySeconds a new pod must be Ready before it counts as available.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MinReadySeconds int32 `json:"minReadySeconds,omitempty"`
+
+	// RevisionHistoryLimit is how many old, scaled-down ReplicaSets are kept for undo.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=10
+	// +optional
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
+
+	// ProgressDeadlineSeconds bounds every waiting state of a release (pods becoming
+	// available, a weight being verified on the routes). Exceeding it sets the Progressing
+	// condition to False with reason ProgressDeadlineExceeded.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:default=600
+	// +optional
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
+
+	// ProgressDeadlineAbort aborts the release when the progress deadline is exceeded,
+	// instead of only reporting it.
+	// +optional
+	ProgressDeadlineAbort bool `json:"progressDeadlineAbort,omitempty"`
+
+	// Strategy says how a new pod template is released.
+	Strategy RolloutStrategy `json:"strategy"`
+}
+
+// RolloutStrategy holds exactly one strategy.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.canary), has(self.blueGreen)].filter(x, x).size() == 1",message="set exactly one of strategy.canary or strategy.blueGreen"
+type RolloutStrategy struct {
+	// Canary shifts traffic to the new revision step by step.
+	// +optional
+	Canary *CanaryStrategy `json:"canary,omitempty"`
+	// BlueGreen brings the new revision up beside the active one and switches at once.
+	// +optional
+	BlueGreen *BlueGreenStrategy `json:"blueGreen,omitempty"`
+}
+
+// RolloutStatus is what Weir observed and decided; operator requests are written here too,
+// so acting on a release never changes the spec that Git holds.
+type RolloutStatus struct {
+	// ObservedGeneration is the spec generation the rest of the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Strategy names the strategy in use (Canary or BlueGreen), for printing.
+	// +optional
+	Strategy string `json:"strategy,omitempty"`
+
+	// Phase is a one-word summary for people; conditions carry the detail.
+	// +optional
+	Phase RolloutPhase `json:"phase,omitempty"`
+
+	// Message says, in a sentence, what the Rollout is doing or why it stopped.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// Conditions are the Rollout's conditions (see the Condition* constants).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// CurrentPodHash is the pod-template hash of the newest revision.
+	// +optional
+	CurrentPodHash string `json:"currentPodHash,omitempty"`
+
+	// StableRS is the pod-template hash of the revision that serves users when no release
+	// is in progress.
+	// +optional
+	StableRS string `json:"stableRS,omitempty"`
+
+	// CurrentStepIndex is the canary step being executed; equal to the number of steps when
+	// the release has finished.
+	// +optional
+	CurrentStepIndex *int32 `json:"currentStepIndex,omitempty"`
+
+	// StepStartedAt is when the current step started (for pauses: when its weight was verified).
+	// +optional
+	StepStartedAt *metav1.Time `json:"stepStartedAt,omitempty"`
+
+	// Canary is the canary strategy's traffic state.
+	// +optional
+	Canary *CanaryStatus `json:"canary,omitempty"`
+
+	// BlueGreen is the blue-green strategy's state.
+	// +optional
+	BlueGreen *BlueGreenStatus `json:"blueGreen,omitempty"`
+
+	// Aborted is set when the current revision's release was aborted; cleared by retry or
+	// a new revision.
+	// +optional
+	Aborted *AbortInfo `json:"aborted,omitempty"`
+
+	// PausedBy is set while an operator has paused the release.
+	// +optional
+	PausedBy *OperatorAction `json:"pausedBy,omitempty"`
+
+	// Request is an operator's pending request; Weir acts on it and clears it.
+	// +optional
+	Request *OperatorRequest `json:"request,omitempty"`
+
+	// Replicas is the number of pods of all revisions.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+	// UpdatedReplicas is the number of pods of the newest revision.
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+	// ReadyReplicas is the number of Ready pods.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+	// AvailableReplicas is the number of pods Ready for at least minReadySeconds.
+	// +optional
+	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	// DesiredReplicas is the scale Weir keeps when spec.replicas is absent.
+	// +optional
+	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
+	// Selector is the label selector in string form, for the scale subresource (HPA).
+	// +optional
+	Selector string `json:"selector,omitempty"`
+}
+
+// RolloutPhase is a summary of the Rollout's state for people.
+// +kubebuilder:validation:Enum=Progressing;Paused;Healthy;Degraded
+type RolloutPhase string
+
+// Phases of a Rollout.
+const (
+	PhaseProgressing RolloutPhase = "Progressing"
+	PhasePaused      RolloutPhase = "Paused"
+	PhaseHealthy     RolloutPhase = "Healthy"
+	PhaseDegraded    RolloutPhase = "Degraded"
+)
+
+// AbortInfo says why and when a release was aborted.
+type AbortInfo struct {
+	// Reason is a CamelCase cause: OperatorAbort, AnalysisFailed, ProgressDeadlineExceeded.
+	Reason string `json:"reason"`
+	// Message explains the cause for people.
+	Message string `json:"message,omitempty"`
+	// At is when the abort happened.
+	At metav1.Time `json:"at"`
+	// WeightVerifiedAt is when the routes were read back with no traffic to the canary; the
+	// canary is scaled down only after it (plus abortScaleDownDelaySeconds).
+	// +optional
+	WeightVerifiedAt *metav1.Time `json:"weightVerifiedAt,omitempty"`
+}
+
+// OperatorAction records who did something and when.
+type OperatorAction struct {
+	// By is who asked (a user name, "kubectl-weir", "argocd"…).
+	// +optional
+	By string `json:"by,omitempty"`
+	// At is when it was asked.
+	At metav1.Time `json:"at"`
+}
+
+// RequestAction is an operator's request to a running release.
+// +kubebuilder:validation:Enum=Promote;PromoteFull;Abort;Retry;Pause;Resume
+type RequestAction string
+
+// Operator requests.
+const (
+	RequestPromote     RequestAction = "Promote"
+	RequestPromoteFull RequestAction = "PromoteFull"
+	RequestAbort       RequestAction = "Abort"
+	RequestRetry       RequestAction = "Retry"
+	RequestPause       RequestAction = "Pause"
+	RequestResume      RequestAction = "Resume"
+)
+
+// OperatorRequest is a request written into status by kubectl weir, an ArgoCD action or any
+// client allowed to patch rollouts/status.
+type OperatorRequest struct {
+	// Action is what is asked.
+	Action RequestAction `json:"action"`
+	// By is who asked.
+	// +optional
+	By string `json:"by,omitempty"`
+	// At is when it was asked.
+	At metav1.Time `json:"at"`
+}
+
+// Rollout replaces a Deployment and releases each new pod template carefully.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
+// +kubebuilder:resource:shortName=ro;wro,categories=weir
+// +kubebuilder:printcolumn:name="Strategy",type=string,JSONPath=`.status.strategy`,description="Canary or BlueGreen"
+// +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
+// +kubebuilder:printcolumn:name="Available",type=integer,JSONPath=`.status.availableReplicas`
+// +kubebuilder:printcolumn:name="Step",type=integer,JSONPath=`.status.currentStepIndex`
+// +kubebuilder:printcolumn:name="Weight",type=integer,JSONPath=`.status.canary.weights.verified.canary`,description="canary weight verified on the routes"
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Rollout struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   RolloutSpec   `json:"spec"`
+	Status RolloutStatus `json:"status,omitempty"`
+}
+
+// RolloutList is a list of Rollouts.
+//
+// +kubebuilder:object:root=true
+type RolloutList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Rollout `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Rollout{}, &RolloutList{})
+}

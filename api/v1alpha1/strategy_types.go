@@ -1,0 +1,367 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// CanaryStrategy runs the new revision beside the stable one and moves traffic between the
+// stable and canary Services step by step.
+//
+// +kubebuilder:validation:XValidation:rule="self.stableService != self.canaryService",message="canary.stableService and canary.canaryService must name different Services",fieldPath=".canaryService"
+// +kubebuilder:validation:XValidation:rule="!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep <= size(self.steps)",message="canary.analysis.startingStep must not be greater than the number of steps",fieldPath=".analysis.startingStep"
+// +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setHeaderRoute) || has(s.setMirrorRoute)) || has(self.trafficRouting)",message="setHeaderRoute and setMirrorRoute steps need canary.trafficRouting",fieldPath=".trafficRouting"
+type CanaryStrategy struct {
+	// StableService is the Service that selects the stable revision's pods.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	StableService string `json:"stableService"`
+
+	// CanaryService is the Service that selects the canary revision's pods.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	CanaryService string `json:"canaryService"`
+
+	// TrafficRouting names the HTTPRoutes whose weights Weir sets. Without it the canary
+	// only receives traffic in proportion to its pods behind a shared Service.
+	// +optional
+	TrafficRouting *TrafficRouting `json:"trafficRouting,omitempty"`
+
+	// Steps are executed in order; after the last one the canary becomes stable.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	// +optional
+	Steps []CanaryStep `json:"steps,omitempty"`
+
+	// Analysis runs in the background from startingStep until the release ends.
+	// +optional
+	Analysis *BackgroundAnalysis `json:"analysis,omitempty"`
+
+	// MaxSurge is how many pods above the desired count may exist while a revision scales.
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="canary.maxSurge must be a non-negative number or a percentage such as 25%"
+	// +optional
+	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
+
+	// MaxUnavailable is how many pods below the desired count may be unavailable.
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:MaxLength=8
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="canary.maxUnavailable must be a non-negative number or a percentage such as 25%"
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+
+	// ScaleDownDelaySeconds keeps the old revision up after a release finishes, so clients
+	// and gateways that still reach it drain cleanly.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=30
+	// +optional
+	ScaleDownDelaySeconds *int32 `json:"scaleDownDelaySeconds,omitempty"`
+
+	// AbortScaleDownDelaySeconds keeps an aborted canary up (with no traffic) for inspection
+	// before scaling it down. Counted from when weight 0 is verified on the routes.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=30
+	// +optional
+	AbortScaleDownDelaySeconds *int32 `json:"abortScaleDownDelaySeconds,omitempty"`
+}
+
+// TrafficRouting says where Weir shifts traffic.
+// +kubebuilder:validation:XValidation:rule="has(self.gatewayAPI)",message="trafficRouting needs gatewayAPI"
+type TrafficRouting struct {
+	// GatewayAPI names the HTTPRoutes to edit.
+	// +optional
+	GatewayAPI *GatewayAPITrafficRouting `json:"gatewayAPI,omitempty"`
+}
+
+// GatewayAPITrafficRouting lists the HTTPRoutes (in the Rollout's namespace) whose
+// backendRef weights Weir sets.
+type GatewayAPITrafficRouting struct {
+	// HTTPRoutes are the routes to edit.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	HTTPRoutes []HTTPRouteRef `json:"httpRoutes"`
+}
+
+// HTTPRouteRef names one HTTPRoute and, optionally, the rules in it that Weir may touch.
+type HTTPRouteRef struct {
+	// Name of the HTTPRoute.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Rules are the names (HTTPRouteRule.name) of the rules whose weights Weir sets; empty
+	// means every rule that has backendRefs to both the stable and canary Services.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	// +optional
+	Rules []string `json:"rules,omitempty"`
+}
+
+// CanaryStep is one step of a canary release: exactly one action.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis), has(self.setHeaderRoute), has(self.setMirrorRoute)].filter(x, x).size() == 1",message="a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute"
+type CanaryStep struct {
+	// SetWeight sends this percentage of traffic to the canary.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	SetWeight *int32 `json:"setWeight,omitempty"`
+
+	// Pause waits for a duration, or until promoted when no duration is given.
+	// +optional
+	Pause *RolloutPause `json:"pause,omitempty"`
+
+	// Analysis runs the templates and waits for their verdict.
+	// +optional
+	Analysis *RolloutAnalysis `json:"analysis,omitempty"`
+
+	// SetHeaderRoute sends requests with matching headers to the canary.
+	// +optional
+	SetHeaderRoute *SetHeaderRoute `json:"setHeaderRoute,omitempty"`
+
+	// SetMirrorRoute mirrors a share of requests to the canary.
+	// +optional
+	SetMirrorRoute *SetMirrorRoute `json:"setMirrorRoute,omitempty"`
+}
+
+// RolloutPause waits. Without a duration it waits until promoted.
+type RolloutPause struct {
+	// Duration of the pause, counted from when the previous weight was verified on the routes.
+	// +optional
+	Duration *Duration `json:"duration,omitempty"`
+}
+
+// SetHeaderRoute adds (or, with no match, removes) a rule named name that sends requests
+// carrying the given headers to the canary.
+type SetHeaderRoute struct {
+	// Name of the injected HTTPRoute rule; Weir owns this rule only.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Match lists the headers a request must carry; empty removes the rule.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	Match []HeaderMatch `json:"match,omitempty"`
+}
+
+// HeaderMatch matches one request header, as in Gateway API's HTTPHeaderMatch.
+type HeaderMatch struct {
+	// Name of the header.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Name string `json:"name"`
+	// Type of match.
+	// +kubebuilder:validation:Enum=Exact;RegularExpression
+	// +kubebuilder:default=Exact
+	// +optional
+	Type string `json:"type,omitempty"`
+	// Value to match.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Value string `json:"value"`
+}
+
+// SetMirrorRoute adds (or, with percent 0, removes) a rule named name that mirrors a share
+// of the matching requests to the canary while the stable revision answers them.
+type SetMirrorRoute struct {
+	// Name of the injected HTTPRoute rule; Weir owns this rule only.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Percent of matching requests mirrored to the canary; 0 removes the rule.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Percent int32 `json:"percent"`
+	// Match limits mirroring to requests with these headers; empty mirrors every request
+	// of the route's first path match.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	Match []HeaderMatch `json:"match,omitempty"`
+}
+
+// RolloutAnalysis runs AnalysisTemplates as an AnalysisRun owned by the Rollout.
+type RolloutAnalysis struct {
+	// Templates to run together.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	Templates []AnalysisTemplateRef `json:"templates"`
+	// Args fill the templates' arguments.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Args []AnalysisRunArgument `json:"args,omitempty"`
+}
+
+// BackgroundAnalysis runs for the whole release, from startingStep on.
+type BackgroundAnalysis struct {
+	RolloutAnalysis `json:",inline"`
+	// StartingStep is the index of the step at which the background analysis starts.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	StartingStep *int32 `json:"startingStep,omitempty"`
+}
+
+// AnalysisTemplateRef names an AnalysisTemplate, or a ClusterAnalysisTemplate.
+type AnalysisTemplateRef struct {
+	// TemplateName is the template's name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	TemplateName string `json:"templateName"`
+	// ClusterScope picks a ClusterAnalysisTemplate instead of a namespaced template.
+	// +optional
+	ClusterScope bool `json:"clusterScope,omitempty"`
+}
+
+// AnalysisRunArgument gives a template argument a value, literal or taken from the Rollout.
+// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.valueFrom)",message="an argument needs exactly one of value or valueFrom"
+type AnalysisRunArgument struct {
+	// Name of the argument.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name"`
+	// Value is a literal value.
+	// +optional
+	Value *string `json:"value,omitempty"`
+	// ValueFrom takes the value from the Rollout.
+	// +optional
+	ValueFrom *ArgumentValueFrom `json:"valueFrom,omitempty"`
+}
+
+// ArgumentValueFrom takes an argument's value from the Rollout being released.
+// +kubebuilder:validation:XValidation:rule="has(self.podTemplateHashValue) != has(self.fieldRef)",message="valueFrom needs exactly one of podTemplateHashValue or fieldRef"
+type ArgumentValueFrom struct {
+	// PodTemplateHashValue is the pod-template hash of the Stable or Latest (canary) revision.
+	// +kubebuilder:validation:Enum=Stable;Latest
+	// +optional
+	PodTemplateHashValue *string `json:"podTemplateHashValue,omitempty"`
+	// FieldRef reads a field of the Rollout: metadata.name, metadata.namespace, or a label
+	// or annotation (metadata.labels['x']).
+	// +optional
+	FieldRef *FieldRef `json:"fieldRef,omitempty"`
+}
+
+// FieldRef names a field of the Rollout.
+type FieldRef struct {
+	// FieldPath such as metadata.name.
+	// +kubebuilder:validation:MinLength=1
+	FieldPath string `json:"fieldPath"`
+}
+
+// BlueGreenStrategy brings the new revision up beside the active one, behind the preview
+// Service, and switches the active Service to it at promotion.
+//
+// +kubebuilder:validation:XValidation:rule="self.activeService != self.previewService",message="blueGreen.activeService and blueGreen.previewService must name different Services",fieldPath=".previewService"
+type BlueGreenStrategy struct {
+	// ActiveService serves users; it selects the active revision.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	ActiveService string `json:"activeService"`
+	// PreviewService selects the new revision before promotion.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	PreviewService string `json:"previewService"`
+	// PreviewReplicaCount runs the preview at this size until promotion (default: full size).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	PreviewReplicaCount *int32 `json:"previewReplicaCount,omitempty"`
+	// AutoPromotionEnabled promotes without an operator (default true).
+	// +kubebuilder:default=true
+	// +optional
+	AutoPromotionEnabled *bool `json:"autoPromotionEnabled,omitempty"`
+	// AutoPromotionSeconds waits this long after the preview is available before promoting.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	AutoPromotionSeconds int32 `json:"autoPromotionSeconds,omitempty"`
+	// PrePromotionAnalysis runs against the preview before any user traffic moves.
+	// +optional
+	PrePromotionAnalysis *RolloutAnalysis `json:"prePromotionAnalysis,omitempty"`
+	// PostPromotionAnalysis runs after the switch, while the old revision is still up.
+	// +optional
+	PostPromotionAnalysis *RolloutAnalysis `json:"postPromotionAnalysis,omitempty"`
+	// ScaleDownDelaySeconds keeps the old revision up after the switch.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=30
+	// +optional
+	ScaleDownDelaySeconds *int32 `json:"scaleDownDelaySeconds,omitempty"`
+	// AbortScaleDownDelaySeconds keeps an aborted preview up before scaling it down.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=30
+	// +optional
+	AbortScaleDownDelaySeconds *int32 `json:"abortScaleDownDelaySeconds,omitempty"`
+	// TrafficRouting switches HTTPRoute weights 0/100 between the active and preview
+	// Services instead of switching the active Service's selector.
+	// +optional
+	TrafficRouting *TrafficRouting `json:"trafficRouting,omitempty"`
+}
+
+// WeightPair is the share of traffic, in percent, for each side.
+type WeightPair struct {
+	// Stable is the stable Service's weight.
+	Stable int32 `json:"stable"`
+	// Canary is the canary Service's weight.
+	Canary int32 `json:"canary"`
+}
+
+// Weights are the weights Weir wants and those it read back from every route.
+type Weights struct {
+	// Desired is what Weir writes.
+	Desired WeightPair `json:"desired"`
+	// Verified is what was read back from every route, with the route's parent status
+	// Accepted for its current generation. Absent until verified.
+	// +optional
+	Verified *WeightPair `json:"verified,omitempty"`
+	// VerifiedAt is when Verified first matched Desired.
+	// +optional
+	VerifiedAt *metav1.Time `json:"verifiedAt,omitempty"`
+}
+
+// CanaryStatus is the canary strategy's traffic and analysis state.
+type CanaryStatus struct {
+	// Weights on the routes.
+	// +optional
+	Weights *Weights `json:"weights,omitempty"`
+	// HeaderRoutes are the injected header rules currently wanted.
+	// +listType=set
+	// +optional
+	HeaderRoutes []string `json:"headerRoutes,omitempty"`
+	// MirrorRoutes are the injected mirror rules currently wanted.
+	// +listType=set
+	// +optional
+	MirrorRoutes []string `json:"mirrorRoutes,omitempty"`
+	// StepAnalysisRun is the AnalysisRun of the current analysis step.
+	// +optional
+	StepAnalysisRun string `json:"stepAnalysisRun,omitempty"`
+	// BackgroundAnalysisRun is the background AnalysisRun of this release.
+	// +optional
+	BackgroundAnalysisRun string `json:"backgroundAnalysisRun,omitempty"`
+}
+
+// BlueGreenStatus is the blue-green strategy's state.
+type BlueGreenStatus struct {
+	// ActiveSelector is the pod-template hash the active Service selects.
+	// +optional
+	ActiveSelector string `json:"activeSelector,omitempty"`
+	// PreviewSelector is the pod-template hash the preview Service selects.
+	// +optional
+	PreviewSelector string `json:"previewSelector,omitempty"`
+	// PreviewAvailableAt is when the preview first had all its replicas available.
+	// +optional
+	PreviewAvailableAt *metav1.Time `json:"previewAvailableAt,omitempty"`
+	// SwitchedAt is when traffic moved to the new revision.
+	// +optional
+	SwitchedAt *metav1.Time `json:"switchedAt,omitempty"`
+	// PrePromotionAnalysisRun is the AnalysisRun run before the switch.
+	// +optional
+	PrePromotionAnalysisRun string `json:"prePromotionAnalysisRun,omitempty"`
+	// PostPromotionAnalysisRun is the AnalysisRun run after the switch.
+	// +optional
+	PostPromotionAnalysisRun string `json:"postPromotionAnalysisRun,omitempty"`
+}

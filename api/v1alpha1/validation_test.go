@@ -1,0 +1,258 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/testenv"
+)
+
+var k8s client.Client
+
+// TestMain runs every case against one real kube-apiserver with Weir's CRDs installed: the
+// rules under test are the CRD's own OpenAPI and CEL validations, as users meet them.
+func TestMain(m *testing.M) {
+	env, err := testenv.Start(testenv.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "control plane:", err)
+		os.Exit(1)
+	}
+	k8s = env.Client
+	code := m.Run()
+	env.Stop()
+	os.Exit(code)
+}
+
+func validRollout(name string) *weirv1.Rollout {
+	labels := map[string]string{"app": "web"}
+	return &weirv1.Rollout{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: weirv1.RolloutSpec{
+			Replicas: ptr.To[int32](4),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:1"}}},
+			},
+			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
+				StableService: "web-stable",
+				CanaryService: "web-canary",
+				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
+					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "web"}},
+				}},
+				Steps: []weirv1.CanaryStep{
+					{SetWeight: ptr.To[int32](20)},
+					{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration("10s"))}},
+					{Analysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}}}},
+					{Pause: &weirv1.RolloutPause{}},
+				},
+			}},
+		},
+	}
+}
+
+func validBlueGreen(name string) *weirv1.Rollout {
+	r := validRollout(name)
+	r.Spec.Strategy = weirv1.RolloutStrategy{BlueGreen: &weirv1.BlueGreenStrategy{
+		ActiveService: "web-active", PreviewService: "web-preview",
+	}}
+	return r
+}
+
+func validTemplate(name string) *weirv1.AnalysisTemplate {
+	return &weirv1.AnalysisTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: weirv1.AnalysisTemplateSpec{
+			Args: []weirv1.Argument{{Name: "service"}},
+			Metrics: []weirv1.Metric{{
+				Name:             "error-rate",
+				Interval:         "10s",
+				Count:            ptr.To[int32](5),
+				SuccessCondition: "result < 0.05",
+				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
+					Address: "http://prometheus:9090",
+					Query:   `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m]))`,
+				}},
+			}},
+		},
+	}
+}
+
+func canary(r *weirv1.Rollout) *weirv1.CanaryStrategy { return r.Spec.Strategy.Canary }
+
+func metric(t *weirv1.AnalysisTemplate) *weirv1.Metric { return &t.Spec.Metrics[0] }
+
+// TestValidObjectsAreAccepted guards the table below: each bad case is one change away from
+// an object the API server accepts, so a refusal is caused by that change alone.
+func TestValidObjectsAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template")} {
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatalf("valid %T refused: %v", obj, err)
+		}
+	}
+}
+
+func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
+	rollout := func(mutate func(*weirv1.Rollout)) client.Object {
+		r := validRollout("bad")
+		mutate(r)
+		return r
+	}
+	blueGreen := func(mutate func(*weirv1.Rollout)) client.Object {
+		r := validBlueGreen("bad")
+		mutate(r)
+		return r
+	}
+	template := func(mutate func(*weirv1.AnalysisTemplate)) client.Object {
+		a := validTemplate("bad")
+		mutate(a)
+		return a
+	}
+	cases := []struct {
+		name string
+		obj  client.Object
+		// every fragment must appear in the API server's message: the field's path and a
+		// phrase that says what is wrong.
+		want []string
+	}{
+		{"two strategies", rollout(func(r *weirv1.Rollout) {
+			r.Spec.Strategy.BlueGreen = validBlueGreen("x").Spec.Strategy.BlueGreen
+		}), []string{"spec.strategy", "exactly one of strategy.canary or strategy.blueGreen"}},
+		{"no strategy", rollout(func(r *weirv1.Rollout) { r.Spec.Strategy = weirv1.RolloutStrategy{} }),
+			[]string{"spec.strategy", "exactly one of strategy.canary or strategy.blueGreen"}},
+		{"setWeight 101", rollout(func(r *weirv1.Rollout) { canary(r).Steps[0].SetWeight = ptr.To[int32](101) }),
+			[]string{"spec.strategy.canary.steps[0].setWeight", "less than or equal to 100"}},
+		{"setWeight -1", rollout(func(r *weirv1.Rollout) { canary(r).Steps[0].SetWeight = ptr.To[int32](-1) }),
+			[]string{"spec.strategy.canary.steps[0].setWeight", "greater than or equal to 0"}},
+		{"step with two actions", rollout(func(r *weirv1.Rollout) { canary(r).Steps[0].Pause = &weirv1.RolloutPause{} }),
+			[]string{"spec.strategy.canary.steps[0]", "exactly one of setWeight, pause, analysis"}},
+		{"empty step", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1] = weirv1.CanaryStep{} }),
+			[]string{"spec.strategy.canary.steps[1]", "exactly one of setWeight, pause, analysis"}},
+		{"same stable and canary service", rollout(func(r *weirv1.Rollout) { canary(r).CanaryService = "web-stable" }),
+			[]string{"spec.strategy.canary.canaryService", "must name different Services"}},
+		{"missing stable service", rollout(func(r *weirv1.Rollout) { canary(r).StableService = "" }),
+			[]string{"spec.strategy.canary.stableService"}},
+		{"bad pause duration", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.Duration("ten seconds")) }),
+			[]string{"spec.strategy.canary.steps[1].pause.duration", "must be a duration"}},
+		{"duration without unit", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.Duration("10")) }),
+			[]string{"spec.strategy.canary.steps[1].pause.duration", "must be a duration"}},
+		{"selector not matching labels", rollout(func(r *weirv1.Rollout) { r.Spec.Template.Labels = map[string]string{"app": "other"} }),
+			[]string{"spec.selector", "selector.matchLabels must match template.metadata.labels"}},
+		{"selector label missing from template", rollout(func(r *weirv1.Rollout) { r.Spec.Template.Labels = nil }),
+			[]string{"spec.selector", "selector.matchLabels must match template.metadata.labels"}},
+		{"empty selector", rollout(func(r *weirv1.Rollout) { r.Spec.Selector = &metav1.LabelSelector{} }),
+			[]string{"spec.selector", "selector must not be empty"}},
+		{"negative replicas", rollout(func(r *weirv1.Rollout) { r.Spec.Replicas = ptr.To[int32](-1) }),
+			[]string{"spec.replicas", "greater than or equal to 0"}},
+		{"analysis step without templates", rollout(func(r *weirv1.Rollout) { canary(r).Steps[2].Analysis.Templates = nil }),
+			[]string{"spec.strategy.canary.steps[2].analysis.templates"}},
+		{"no httpRoutes", rollout(func(r *weirv1.Rollout) { canary(r).TrafficRouting.GatewayAPI.HTTPRoutes = nil }),
+			[]string{"spec.strategy.canary.trafficRouting.gatewayAPI.httpRoutes"}},
+		{"trafficRouting without gatewayAPI", rollout(func(r *weirv1.Rollout) { canary(r).TrafficRouting.GatewayAPI = nil }),
+			[]string{"spec.strategy.canary.trafficRouting", "trafficRouting needs gatewayAPI"}},
+		{"header route without traffic routing", rollout(func(r *weirv1.Rollout) {
+			canary(r).TrafficRouting = nil
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta"}})
+		}), []string{"spec.strategy.canary.trafficRouting", "need canary.trafficRouting"}},
+		{"mirror percent 150", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetMirrorRoute: &weirv1.SetMirrorRoute{Name: "m", Percent: 150}})
+		}), []string{"spec.strategy.canary.steps[4].setMirrorRoute.percent", "less than or equal to 100"}},
+		{"startingStep past the steps", rollout(func(r *weirv1.Rollout) {
+			canary(r).Analysis = &weirv1.BackgroundAnalysis{
+				RolloutAnalysis: weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "t"}}},
+				StartingStep:    ptr.To[int32](9),
+			}
+		}), []string{"spec.strategy.canary.analysis.startingStep", "must not be greater than the number of steps"}},
+		{"bad maxSurge", rollout(func(r *weirv1.Rollout) { canary(r).MaxSurge = ptr.To(intstr.FromString("lots")) }),
+			[]string{"spec.strategy.canary.maxSurge", "non-negative number or a percentage"}},
+		{"arg with value and valueFrom", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps[2].Analysis.Args = []weirv1.AnalysisRunArgument{{Name: "a", Value: ptr.To("x"),
+				ValueFrom: &weirv1.ArgumentValueFrom{PodTemplateHashValue: ptr.To("Stable")}}}
+		}), []string{"spec.strategy.canary.steps[2].analysis.args[0]", "exactly one of value or valueFrom"}},
+		{"podTemplateHashValue unknown", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps[2].Analysis.Args = []weirv1.AnalysisRunArgument{{Name: "a",
+				ValueFrom: &weirv1.ArgumentValueFrom{PodTemplateHashValue: ptr.To("Canary")}}}
+		}), []string{"spec.strategy.canary.steps[2].analysis.args[0].valueFrom.podTemplateHashValue", "Unsupported value"}},
+		{"same active and preview service", blueGreen(func(r *weirv1.Rollout) { r.Spec.Strategy.BlueGreen.PreviewService = "web-active" }),
+			[]string{"spec.strategy.blueGreen.previewService", "must name different Services"}},
+		{"previewReplicaCount 0", blueGreen(func(r *weirv1.Rollout) { r.Spec.Strategy.BlueGreen.PreviewReplicaCount = ptr.To[int32](0) }),
+			[]string{"spec.strategy.blueGreen.previewReplicaCount", "greater than or equal to 1"}},
+		{"progressDeadlineSeconds 0", rollout(func(r *weirv1.Rollout) { r.Spec.ProgressDeadlineSeconds = ptr.To[int32](0) }),
+			[]string{"spec.progressDeadlineSeconds", "greater than or equal to 1"}},
+
+		{"template with no metrics", template(func(a *weirv1.AnalysisTemplate) { a.Spec.Metrics = nil }),
+			[]string{"spec.metrics"}},
+		{"metric missing query", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Query = "" }),
+			[]string{"spec.metrics[0].provider.prometheus.query"}},
+		{"metric without provider", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider = weirv1.MetricProvider{} }),
+			[]string{"spec.metrics[0].provider", "provider needs prometheus"}},
+		{"prometheus address without scheme", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "prometheus:9090" }),
+			[]string{"spec.metrics[0].provider.prometheus.address", "must start with http:// or https://"}},
+		{"metric without any condition", template(func(a *weirv1.AnalysisTemplate) { metric(a).SuccessCondition = "" }),
+			[]string{"spec.metrics[0]", "needs successCondition or failureCondition"}},
+		{"count without interval", template(func(a *weirv1.AnalysisTemplate) { metric(a).Interval = "" }),
+			[]string{"spec.metrics[0].interval", "count greater than 1 needs an interval"}},
+		{"bad interval", template(func(a *weirv1.AnalysisTemplate) { metric(a).Interval = "1 minute" }),
+			[]string{"spec.metrics[0].interval", "must be a duration"}},
+		{"unknown onNoData", template(func(a *weirv1.AnalysisTemplate) { metric(a).OnNoData = "Ignore" }),
+			[]string{"spec.metrics[0].onNoData", "Unsupported value"}},
+		{"negative failureLimit", template(func(a *weirv1.AnalysisTemplate) { metric(a).FailureLimit = ptr.To[int32](-1) }),
+			[]string{"spec.metrics[0].failureLimit", "greater than or equal to 0"}},
+		{"duplicate metric names", template(func(a *weirv1.AnalysisTemplate) { a.Spec.Metrics = append(a.Spec.Metrics, a.Spec.Metrics[0]) }),
+			[]string{"spec.metrics[1]", "Duplicate value"}},
+		{"auth with both kinds", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider.Prometheus.Auth = &weirv1.PrometheusAuth{
+				BearerTokenSecret: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}, Key: "token"},
+				BasicAuthSecret:   &corev1.LocalObjectReference{Name: "s"},
+			}
+		}), []string{"spec.metrics[0].provider.prometheus.auth", "exactly one of bearerTokenSecret or basicAuthSecret"}},
+		{"bad argument name", template(func(a *weirv1.AnalysisTemplate) { a.Spec.Args[0].Name = "my arg" }),
+			[]string{"spec.args[0].name"}},
+	}
+	if len(cases) < 25 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := k8s.Create(ctx, tc.obj)
+			if err == nil {
+				_ = k8s.Delete(ctx, tc.obj)
+				t.Fatalf("accepted; want a refusal mentioning %q", tc.want)
+			}
+			for _, fragment := range tc.want {
+				if !strings.Contains(err.Error(), fragment) {
+					t.Errorf("refusal does not mention %q:\n%v", fragment, err)
+				}
+			}
+		})
+	}
+}
+
+// TestSelectorIsImmutable checks the one rule that needs an update to show.
+func TestSelectorIsImmutable(t *testing.T) {
+	ctx := context.Background()
+	r := validRollout("immutable-selector")
+	if err := k8s.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web", "tier": "x"}}
+	r.Spec.Template.Labels["tier"] = "x"
+	err := k8s.Update(ctx, r)
+	if err == nil || !strings.Contains(err.Error(), "spec.selector") || !strings.Contains(err.Error(), "selector is immutable") {
+		t.Fatalf("want a refusal naming spec.selector as immutable, got %v", err)
+	}
+}
