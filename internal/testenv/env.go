@@ -32,9 +32,9 @@ type Options struct {
 
 // Env is a running control plane.
 type Env struct {
-	Config     *rest.Config
-	Client     client.Client
-	Scheme     *runtime.Scheme
+	Config *rest.Config
+	Client client.Client
+	Scheme *runtime.Scheme
 	// Kubeconfig is an admin (system:masters) kubeconfig file for other processes.
 	Kubeconfig string
 	// LogDir holds the logs of the processes the harness started.
