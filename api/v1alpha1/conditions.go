@@ -38,6 +38,8 @@ const (
 	ReasonWaitingForPromotion      = "WaitingForPromotion"
 	ReasonOperatorPause            = "OperatorPause"
 	ReasonAnalysisError            = "AnalysisError"
+	ReasonAnalysisInconclusive     = "AnalysisInconclusive"
+	ReasonNewRevision              = "NewRevision"
 	ReasonAnalysisRunning          = "AnalysisRunning"
 	ReasonOperatorAbort            = "OperatorAbort"
 	ReasonAnalysisFailed           = "AnalysisFailed"

@@ -120,9 +120,19 @@ type RolloutStatus struct {
 	// +optional
 	Aborted *AbortInfo `json:"aborted,omitempty"`
 
-	// PausedBy is set while an operator has paused the release.
+	// Paused is set while the release waits for a person: an operator's pause, or an
+	// analysis that ended in Error or Inconclusive. Resume (or promote) clears it.
 	// +optional
-	PausedBy *OperatorAction `json:"pausedBy,omitempty"`
+	Paused *PauseInfo `json:"paused,omitempty"`
+
+	// ProgressedAt is when the release last moved (a step, a weight verified, a pod
+	// becoming available); the progress deadline counts from it.
+	// +optional
+	ProgressedAt *metav1.Time `json:"progressedAt,omitempty"`
+
+	// CollisionCount makes the pod-template hash unique when two templates hash alike.
+	// +optional
+	CollisionCount *int32 `json:"collisionCount,omitempty"`
 
 	// Request is an operator's pending request; Weir acts on it and clears it.
 	// +optional
@@ -174,12 +184,17 @@ type AbortInfo struct {
 	WeightVerifiedAt *metav1.Time `json:"weightVerifiedAt,omitempty"`
 }
 
-// OperatorAction records who did something and when.
-type OperatorAction struct {
-	// By is who asked (a user name, "kubectl-weir", "argocd"…).
+// PauseInfo says why a release waits for a person.
+type PauseInfo struct {
+	// Reason is OperatorPause, AnalysisError or AnalysisInconclusive.
+	Reason string `json:"reason"`
+	// Message explains the pause.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// By is who paused (for an operator pause).
 	// +optional
 	By string `json:"by,omitempty"`
-	// At is when it was asked.
+	// At is when the pause began.
 	At metav1.Time `json:"at"`
 }
 

@@ -136,9 +136,10 @@ type RolloutPause struct {
 // SetHeaderRoute adds (or, with no match, removes) a rule named name that sends requests
 // carrying the given headers to the canary.
 type SetHeaderRoute struct {
-	// Name of the injected HTTPRoute rule; Weir owns this rule only.
+	// Name of the injected rule; the HTTPRoute rule is named weir-header-<name> or
+	// weir-mirror-<name>, and Weir owns that rule only.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MaxLength=48
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name"`
 	// Match lists the headers a request must carry; empty removes the rule.
@@ -168,9 +169,10 @@ type HeaderMatch struct {
 // SetMirrorRoute adds (or, with percent 0, removes) a rule named name that mirrors a share
 // of the matching requests to the canary while the stable revision answers them.
 type SetMirrorRoute struct {
-	// Name of the injected HTTPRoute rule; Weir owns this rule only.
+	// Name of the injected rule; the HTTPRoute rule is named weir-header-<name> or
+	// weir-mirror-<name>, and Weir owns that rule only.
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MaxLength=48
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name"`
 	// Percent of matching requests mirrored to the canary; 0 removes the rule.

@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+// buildAnalysisRun merges the templates of an analysis into one run with every argument
+// resolved. The run starts measuring at once: the planner asks for it only when the step's
+// traffic is verified on the routes.
+func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rollout, obs *observed, p planner.AnalysisRunPlan) (*weirv1.AnalysisRun, error) {
+	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionPause, StartAt: ptr.To(metav1.NewTime(obs.input.Now))}
+	defaults := map[string]*string{}
+	for _, ref := range p.Analysis.Templates {
+		tmpl, err := r.template(ctx, ro.Namespace, ref)
+		if err != nil {
+			return nil, err
+		}
+		spec.Metrics = append(spec.Metrics, tmpl.Metrics...)
+		if tmpl.OnError == weirv1.ErrorActionAbort {
+			spec.OnError = weirv1.ErrorActionAbort
+		}
+		for _, a := range tmpl.Args {
+			if _, seen := defaults[a.Name]; !seen || a.Value != nil {
+				defaults[a.Name] = a.Value
+			}
+		}
+	}
+	given := map[string]weirv1.AnalysisRunArgument{}
+	for _, a := range p.Analysis.Args {
+		given[a.Name] = a
+	}
+	for name, def := range defaults {
+		value := def
+		if a, ok := given[name]; ok {
+			v, err := resolveArg(ro, obs, a)
+			if err != nil {
+				return nil, err
+			}
+			value = &v
+		}
+		if value == nil {
+			return nil, fmt.Errorf("analysis %s: argument %q has no value", p.Name, name)
+		}
+		spec.Args = append(spec.Args, weirv1.Argument{Name: name, Value: value})
+	}
+	run := &weirv1.AnalysisRun{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ro.Namespace,
+			Labels: map[string]string{"rollouts.weir.dev/rollout": ro.Name}},
+		Spec: spec,
+	}
+	return run, controllerutil.SetControllerReference(ro, run, r.Client.Scheme())
+}
+
+func (r *RolloutReconciler) template(ctx context.Context, ns string, ref weirv1.AnalysisTemplateRef) (*weirv1.AnalysisTemplateSpec, error) {
+	if ref.ClusterScope {
+		var t weirv1.ClusterAnalysisTemplate
+		if err := r.Client.Get(ctx, client.ObjectKey{Name: ref.TemplateName}, &t); err != nil {
+			return nil, fmt.Errorf("ClusterAnalysisTemplate %s: %w", ref.TemplateName, err)
+		}
+		return &t.Spec, nil
+	}
+	var t weirv1.AnalysisTemplate
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.TemplateName}, &t); err != nil {
+		return nil, fmt.Errorf("AnalysisTemplate %s/%s: %w", ns, ref.TemplateName, err)
+	}
+	return &t.Spec, nil
+}
+
+// resolveArg gives an argument its value: literal, a revision's hash, or a Rollout field.
+func resolveArg(ro *weirv1.Rollout, obs *observed, a weirv1.AnalysisRunArgument) (string, error) {
+	switch {
+	case a.Value != nil:
+		return *a.Value, nil
+	case a.ValueFrom == nil:
+		return "", fmt.Errorf("argument %q has no value", a.Name)
+	case a.ValueFrom.PodTemplateHashValue != nil:
+		if *a.ValueFrom.PodTemplateHashValue == "Stable" {
+			return ro.Status.StableRS, nil
+		}
+		return obs.input.CurrentHash, nil
+	}
+	path := a.ValueFrom.FieldRef.FieldPath
+	switch {
+	case path == "metadata.name":
+		return ro.Name, nil
+	case path == "metadata.namespace":
+		return ro.Namespace, nil
+	case strings.HasPrefix(path, "metadata.labels['") && strings.HasSuffix(path, "']"):
+		return ro.Labels[path[len("metadata.labels['"):len(path)-2]], nil
+	case strings.HasPrefix(path, "metadata.annotations['") && strings.HasSuffix(path, "']"):
+		return ro.Annotations[path[len("metadata.annotations['"):len(path)-2]], nil
+	}
+	return "", fmt.Errorf("argument %q: unsupported fieldPath %q (metadata.name, metadata.namespace, metadata.labels['k'], metadata.annotations['k'])", a.Name, path)
+}

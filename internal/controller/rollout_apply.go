@@ -1,0 +1,207 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/routing"
+)
+
+// apply carries out a plan. It goes on after an error so one broken object doesn't stop
+// traffic from moving back to stable, and returns every error it met.
+func (r *RolloutReconciler) apply(ctx context.Context, ro *weirv1.Rollout, obs *observed, plan *planner.Plan) error {
+	var errs []error
+	// Traffic first: when the plan pulls weight off the canary, that must happen before
+	// anything else can fail.
+	if plan.Traffic != nil {
+		errs = append(errs, r.applyRoutes(ctx, ro, obs, *plan.Traffic))
+	}
+	errs = append(errs, r.applyReplicaSets(ctx, ro, obs, plan))
+	errs = append(errs, r.applySelectors(ctx, ro, obs, plan.Selectors))
+	errs = append(errs, r.applyAnalysisRuns(ctx, ro, obs, plan.AnalysisRuns))
+	return errors.Join(errs...)
+}
+
+func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rollout, obs *observed, plan *planner.Plan) error {
+	var errs []error
+	for hash, replicas := range plan.Scale {
+		rs, ok := obs.replicaSets[hash]
+		if !ok {
+			if hash == obs.input.CurrentHash {
+				errs = append(errs, r.createReplicaSet(ctx, ro, hash, replicas, len(obs.replicaSets)))
+			}
+			continue
+		}
+		patch := client.MergeFrom(rs.DeepCopy())
+		changed := false
+		if derefReplicas(rs.Spec.Replicas) != replicas {
+			rs.Spec.Replicas = ptr.To(replicas)
+			changed = true
+		}
+		if rs.Spec.MinReadySeconds != ro.Spec.MinReadySeconds {
+			rs.Spec.MinReadySeconds = ro.Spec.MinReadySeconds
+			changed = true
+		}
+		if at, ok := plan.ScaleDownAt[hash]; ok {
+			metav1.SetMetaDataAnnotation(&rs.ObjectMeta, revision.ScaleDownAtAnnotation, at.UTC().Format(time.RFC3339))
+			changed = true
+		} else if _, stamped := rs.Annotations[revision.ScaleDownAtAnnotation]; stamped && replicas == 0 {
+			delete(rs.Annotations, revision.ScaleDownAtAnnotation)
+			changed = true
+		}
+		if changed {
+			errs = append(errs, r.Client.Patch(ctx, rs, patch))
+		}
+	}
+	for _, name := range plan.Delete {
+		rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Namespace: ro.Namespace, Name: name}}
+		errs = append(errs, client.IgnoreNotFound(r.Client.Delete(ctx, rs)))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *RolloutReconciler) createReplicaSet(ctx context.Context, ro *weirv1.Rollout, hash string, replicas int32, existing int) error {
+	template := ro.Spec.Template.DeepCopy()
+	if template.Labels == nil {
+		template.Labels = map[string]string{}
+	}
+	template.Labels[revision.HashLabel] = hash
+	selector := ro.Spec.Selector.DeepCopy()
+	if selector.MatchLabels == nil {
+		selector.MatchLabels = map[string]string{}
+	}
+	selector.MatchLabels[revision.HashLabel] = hash
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        replicaSetName(ro, hash),
+			Namespace:   ro.Namespace,
+			Labels:      template.Labels,
+			Annotations: map[string]string{revision.RevisionAnnotation: strconv.Itoa(existing + 1)},
+		},
+		Spec: appsv1.ReplicaSetSpec{
+			Replicas:        ptr.To(replicas),
+			MinReadySeconds: ro.Spec.MinReadySeconds,
+			Selector:        selector,
+			Template:        *template,
+		},
+	}
+	if err := controllerutil.SetControllerReference(ro, rs, r.Client.Scheme()); err != nil {
+		return err
+	}
+	err := r.Client.Create(ctx, rs)
+	if apierrors.IsAlreadyExists(err) {
+		return nil // the cache was behind; the next reconcile sees it
+	}
+	return err
+}
+
+// applySelectors points Services at a revision with server-side apply. The selector is an
+// atomic map, so Weir applies the whole of it: the user's labels plus the hash label.
+func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollout, obs *observed, selectors map[string]string) error {
+	var errs []error
+	for name, hash := range selectors {
+		svc, ok := obs.services[name]
+		if !ok || svc.Spec.Selector[revision.HashLabel] == hash {
+			continue
+		}
+		selector := map[string]any{}
+		for k, v := range svc.Spec.Selector {
+			selector[k] = v
+		}
+		if len(svc.Spec.Selector) == 0 {
+			for k, v := range ro.Spec.Selector.MatchLabels {
+				selector[k] = v
+			}
+		}
+		selector[revision.HashLabel] = hash
+		apply := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "Service",
+			"metadata": map[string]any{"name": name, "namespace": ro.Namespace},
+			"spec":     map[string]any{"selector": selector},
+		}}
+		errs = append(errs, r.Client.Patch(ctx, apply, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership))
+	}
+	return errors.Join(errs...)
+}
+
+// applyRoutes writes the desired rules of every named route with server-side apply. Gateway
+// API makes spec.rules an atomic list, so Weir applies the whole list (copied from what it
+// read, with only its weights and injected rules changed) and nothing else; the
+// resourceVersion it read guards against overwriting a concurrent edit.
+func (r *RolloutReconciler) applyRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed, t planner.Traffic) error {
+	tr := trafficRouting(ro)
+	backends := backendsOf(ro)
+	var errs []error
+	for _, ref := range tr.GatewayAPI.HTTPRoutes {
+		route, ok := obs.routes[ref.Name]
+		if !ok {
+			continue
+		}
+		rules, ok := routing.DesiredRules(route, ref, backends, t)
+		if !ok || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
+			continue
+		}
+		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&gatewayv1.HTTPRouteSpec{Rules: rules})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		apply := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": gatewayv1.GroupVersion.String(), "kind": "HTTPRoute",
+			"metadata": map[string]any{"name": route.Name, "namespace": route.Namespace, "resourceVersion": route.ResourceVersion},
+			"spec":     map[string]any{"rules": raw["rules"]},
+		}}
+		err = r.Client.Patch(ctx, apply, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership)
+		if apierrors.IsConflict(err) {
+			err = fmt.Errorf("HTTPRoute %s changed while Weir set its weights (retrying): %w", route.Name, err)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// applyAnalysisRuns creates the runs the plan wants and terminates the others still running.
+func (r *RolloutReconciler) applyAnalysisRuns(ctx context.Context, ro *weirv1.Rollout, obs *observed, want []planner.AnalysisRunPlan) error {
+	var errs []error
+	wanted := map[string]bool{}
+	for _, p := range want {
+		wanted[p.Name] = true
+		if _, ok := obs.runs[p.Name]; ok {
+			continue
+		}
+		run, err := r.buildAnalysisRun(ctx, ro, obs, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := r.Client.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
+			errs = append(errs, err)
+		}
+	}
+	for name, run := range obs.runs {
+		if wanted[name] || run.Spec.Terminate || run.Status.Phase.Completed() {
+			continue
+		}
+		patch := client.MergeFrom(run.DeepCopy())
+		run.Spec.Terminate = true
+		errs = append(errs, client.IgnoreNotFound(r.Client.Patch(ctx, run, patch)))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,191 @@
+package controller
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+// FieldManager is the server-side apply manager of every field Weir writes on objects it
+// doesn't own (HTTPRoute rules, Service selectors). GitOps tools can ignore its fields with
+// managedFieldsManagers.
+const FieldManager = "weir"
+
+// Index keys for finding the Rollouts that name a Service or an HTTPRoute.
+const (
+	indexServices = "weir.spec.services"
+	indexRoutes   = "weir.spec.httpRoutes"
+)
+
+// RolloutReconciler releases Rollouts.
+type RolloutReconciler struct {
+	Client   client.Client
+	Recorder recorder.EventRecorder
+	// Now is the clock (tests may replace it).
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts/status,verbs=get;patch;update
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysisruns,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysistemplates;clusteranalysistemplates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile gathers, decides, applies and writes the status once.
+func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var ro weirv1.Rollout
+	if err := r.Client.Get(ctx, req.NamespacedName, &ro); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ro.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // owned objects go with it through garbage collection
+	}
+	obs, err := r.gather(ctx, &ro)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if obs.collision {
+		return r.bumpCollisionCount(ctx, &ro)
+	}
+	plan := planner.Decide(obs.input)
+	applyErr := r.apply(ctx, &ro, obs, &plan)
+	if err := r.patchStatus(ctx, &ro, plan.Status); apierrors.IsConflict(err) {
+		// Read from a cache that was behind, or an operator request arrived meanwhile:
+		// decide again from the newer object.
+		return ctrl.Result{Requeue: true}, nil
+	} else if err != nil {
+		return ctrl.Result{}, err
+	}
+	// Events only once the decision is recorded: a retried decision must not repeat them.
+	for _, e := range plan.Events {
+		kind := corev1.EventTypeNormal
+		if e.Warning {
+			kind = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(&ro, nil, kind, e.Reason, "Release", "%s", e.Message)
+	}
+	if applyErr != nil {
+		return ctrl.Result{}, applyErr
+	}
+	return ctrl.Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+// patchStatus writes the decided status in one patch, guarded by the resourceVersion that
+// was read: an operator request written meanwhile makes it conflict and the reconcile retry,
+// so requests are never lost.
+func (r *RolloutReconciler) patchStatus(ctx context.Context, ro *weirv1.Rollout, status weirv1.RolloutStatus) error {
+	updated := ro.DeepCopy()
+	updated.Status = status
+	return r.Client.Status().Patch(ctx, updated, client.MergeFromWithOptions(ro, client.MergeFromWithOptimisticLock{}))
+}
+
+func (r *RolloutReconciler) bumpCollisionCount(ctx context.Context, ro *weirv1.Rollout) (ctrl.Result, error) {
+	status := ro.Status.DeepCopy()
+	n := int32(1)
+	if status.CollisionCount != nil {
+		n = *status.CollisionCount + 1
+	}
+	status.CollisionCount = &n
+	return ctrl.Result{Requeue: true}, r.patchStatus(ctx, ro, *status)
+}
+
+// SetupWithManager registers the reconciler and what wakes it: its own objects, and the
+// Services and HTTPRoutes its Rollouts name (so a third party's edit is undone in seconds).
+func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	ctx := context.Background()
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexServices, func(o client.Object) []string {
+		return referencedServices(o.(*weirv1.Rollout))
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexRoutes, func(o client.Object) []string {
+		return referencedRoutes(o.(*weirv1.Rollout))
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged()))).
+		Owns(&appsv1.ReplicaSet{}).
+		Owns(&weirv1.AnalysisRun{}).
+		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexServices))).
+		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexRoutes))).
+		Complete(r)
+}
+
+// statusRequestChanged wakes the reconciler when an operator writes a request into status
+// (status writes don't change the generation).
+func statusRequestChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		n, ok := e.ObjectNew.(*weirv1.Rollout)
+		return ok && n.Status.Request != nil
+	}}
+}
+
+func (r *RolloutReconciler) rolloutsNaming(index string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		var list weirv1.RolloutList
+		if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{index: o.GetName()}); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, ro := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+		}
+		return reqs
+	}
+}
+
+func referencedServices(ro *weirv1.Rollout) []string {
+	switch s := ro.Spec.Strategy; {
+	case s.Canary != nil:
+		return []string{s.Canary.StableService, s.Canary.CanaryService}
+	case s.BlueGreen != nil:
+		return []string{s.BlueGreen.ActiveService, s.BlueGreen.PreviewService}
+	}
+	return nil
+}
+
+func trafficRouting(ro *weirv1.Rollout) *weirv1.TrafficRouting {
+	switch s := ro.Spec.Strategy; {
+	case s.Canary != nil:
+		return s.Canary.TrafficRouting
+	case s.BlueGreen != nil:
+		return s.BlueGreen.TrafficRouting
+	}
+	return nil
+}
+
+func referencedRoutes(ro *weirv1.Rollout) []string {
+	tr := trafficRouting(ro)
+	if tr == nil || tr.GatewayAPI == nil {
+		return nil
+	}
+	var names []string
+	for _, r := range tr.GatewayAPI.HTTPRoutes {
+		names = append(names, r.Name)
+	}
+	return names
+}

@@ -1,0 +1,181 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/routing"
+)
+
+// observed is what one reconcile read: the planner's input plus the objects needed to
+// apply its plan.
+type observed struct {
+	input       planner.Input
+	replicaSets map[string]*appsv1.ReplicaSet // by hash
+	services    map[string]*corev1.Service
+	routes      map[string]*gatewayv1.HTTPRoute
+	runs        map[string]*weirv1.AnalysisRun
+	// collision is set when a ReplicaSet with the current revision's name exists but is
+	// not this Rollout's revision.
+	collision bool
+}
+
+func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*observed, error) {
+	hash := revision.Hash(&ro.Spec.Template, ro.Status.CollisionCount)
+	obs := &observed{
+		replicaSets: map[string]*appsv1.ReplicaSet{},
+		services:    map[string]*corev1.Service{},
+		routes:      map[string]*gatewayv1.HTTPRoute{},
+		runs:        map[string]*weirv1.AnalysisRun{},
+		input: planner.Input{
+			Rollout:      ro,
+			CurrentHash:  hash,
+			Services:     map[string]planner.Service{},
+			AnalysisRuns: map[string]planner.AnalysisRun{},
+			Now:          r.Now(),
+		},
+	}
+	if err := r.gatherReplicaSets(ctx, ro, obs); err != nil {
+		return nil, err
+	}
+	for _, name := range referencedServices(ro) {
+		var svc corev1.Service
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: name}, &svc)
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		obs.services[name] = &svc
+		obs.input.Services[name] = planner.Service{Hash: svc.Spec.Selector[revision.HashLabel]}
+	}
+	if err := r.gatherRoutes(ctx, ro, obs); err != nil {
+		return nil, err
+	}
+	var runs weirv1.AnalysisRunList
+	if err := r.Client.List(ctx, &runs, client.InNamespace(ro.Namespace)); err != nil {
+		return nil, err
+	}
+	for i := range runs.Items {
+		run := &runs.Items[i]
+		if !metav1.IsControlledBy(run, ro) {
+			continue
+		}
+		obs.runs[run.Name] = run
+		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError}
+	}
+	return obs, nil
+}
+
+func (r *RolloutReconciler) gatherReplicaSets(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
+	selector, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
+	if err != nil {
+		return fmt.Errorf("spec.selector: %w", err)
+	}
+	var list appsv1.ReplicaSetList
+	if err := r.Client.List(ctx, &list, client.InNamespace(ro.Namespace), client.MatchingLabelsSelector{Selector: selector}); err != nil {
+		return err
+	}
+	current := replicaSetName(ro, obs.input.CurrentHash)
+	for i := range list.Items {
+		rs := &list.Items[i]
+		if !metav1.IsControlledBy(rs, ro) {
+			if rs.Name == current {
+				obs.collision = true
+			}
+			continue
+		}
+		hash := rs.Labels[revision.HashLabel]
+		if rs.Name == current && hash != obs.input.CurrentHash {
+			obs.collision = true
+		}
+		obs.replicaSets[hash] = rs
+		obs.input.ReplicaSets = append(obs.input.ReplicaSets, planner.ReplicaSet{
+			Name:        rs.Name,
+			Hash:        hash,
+			Replicas:    derefReplicas(rs.Spec.Replicas),
+			Available:   rs.Status.AvailableReplicas,
+			Ready:       rs.Status.ReadyReplicas,
+			Total:       rs.Status.Replicas,
+			ScaleDownAt: scaleDownAt(rs),
+			Created:     rs.CreationTimestamp.Time,
+		})
+	}
+	// A same-named ReplicaSet outside the selector is a collision too.
+	if !obs.collision {
+		var rs appsv1.ReplicaSet
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: current}, &rs)
+		if err == nil && (!metav1.IsControlledBy(&rs, ro) || !selector.Matches(labels.Set(rs.Labels))) {
+			obs.collision = true
+		} else if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *RolloutReconciler) gatherRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
+	tr := trafficRouting(ro)
+	if tr == nil || tr.GatewayAPI == nil {
+		return nil
+	}
+	backends := backendsOf(ro)
+	for _, ref := range tr.GatewayAPI.HTTPRoutes {
+		var route gatewayv1.HTTPRoute
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: ref.Name}, &route)
+		switch {
+		case apierrors.IsNotFound(err):
+			obs.input.Routes = append(obs.input.Routes, routing.Observe(nil, ref, backends))
+			continue
+		case err != nil:
+			return err
+		}
+		obs.routes[ref.Name] = &route
+		obs.input.Routes = append(obs.input.Routes, routing.Observe(&route, ref, backends))
+	}
+	return nil
+}
+
+func backendsOf(ro *weirv1.Rollout) routing.Backends {
+	switch s := ro.Spec.Strategy; {
+	case s.Canary != nil:
+		return routing.Backends{Stable: s.Canary.StableService, Canary: s.Canary.CanaryService}
+	case s.BlueGreen != nil:
+		return routing.Backends{Stable: s.BlueGreen.ActiveService, Canary: s.BlueGreen.PreviewService}
+	}
+	return routing.Backends{}
+}
+
+func replicaSetName(ro *weirv1.Rollout, hash string) string { return ro.Name + "-" + hash }
+
+func derefReplicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+func scaleDownAt(rs *appsv1.ReplicaSet) *time.Time {
+	v, ok := rs.Annotations[revision.ScaleDownAtAnnotation]
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil
+	}
+	return &t
+}

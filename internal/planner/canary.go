@@ -1,0 +1,324 @@
+package planner
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+func (d *decision) canary() {
+	c := d.r.Spec.Strategy.Canary
+	if d.s.Canary == nil {
+		d.s.Canary = &weirv1.CanaryStatus{}
+	}
+	d.firstRevision()
+	d.trackRevision()
+	if reason, problem := d.checkReferences(c.StableService, c.CanaryService, c.TrafficRouting); problem != "" {
+		d.markInvalid(reason, problem)
+		d.holdReplicas()
+		return
+	}
+	d.handleRequest(len(c.Steps))
+	if d.in.CurrentHash == d.s.StableRS {
+		d.idle(c)
+		return
+	}
+	d.release(c)
+}
+
+// idle is the state without a release: the stable revision at full size behind both
+// Services, all traffic on stable, older revisions scaled down once their delay has passed.
+func (d *decision) idle(c *weirv1.CanaryStrategy) {
+	stable := d.s.StableRS
+	d.plan.Scale[stable] = d.replicas
+	d.scaleDownOthers(stable)
+	d.plan.Selectors[c.StableService] = stable
+	d.plan.Selectors[c.CanaryService] = stable
+	d.setTraffic(c.TrafficRouting, 0, nil, nil)
+	d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
+
+	switch avail := d.available(stable); {
+	case avail < d.replicas:
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("%d of %d pods of revision %s available", avail, d.replicas, stable))
+	case !d.verified:
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, d.trafficMessage)
+	default:
+		d.phase, d.reason = weirv1.PhaseHealthy, weirv1.ReasonHealthy
+		d.message = fmt.Sprintf("revision %s serves all traffic with %d pods", stable, d.replicas)
+	}
+}
+
+// scaleDownOthers scales every revision but keep to zero, except old stable revisions still
+// within their scale-down delay.
+func (d *decision) scaleDownOthers(keep ...string) {
+	for _, rs := range d.in.ReplicaSets {
+		if contains(keep, rs.Hash) {
+			continue
+		}
+		at := rs.ScaleDownAt
+		if planned, ok := d.plan.ScaleDownAt[rs.Hash]; ok {
+			at = &planned
+		}
+		if at != nil && d.in.Now.Before(*at) {
+			d.plan.Scale[rs.Hash] = rs.Replicas
+			d.plan.requeue(at.Sub(d.in.Now))
+			continue
+		}
+		d.plan.Scale[rs.Hash] = 0
+	}
+}
+
+// release walks the steps of a canary release as far as what was observed allows.
+func (d *decision) release(c *weirv1.CanaryStrategy) {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	steps := int32(len(c.Steps))
+	i := min(max(ptr.Deref(d.s.CurrentStepIndex, 0), 0), steps)
+	d.s.CurrentStepIndex = ptr.To(i)
+	routed := c.TrafficRouting != nil
+
+	// A Service selecting an old canary keeps it up until the selector has moved away.
+	canarySvc := d.in.Services[c.CanaryService]
+	keep := []string{stable, hash}
+	if canarySvc.Hash != hash && canarySvc.Hash != "" {
+		keep = append(keep, canarySvc.Hash)
+		if rs := d.byHash[canarySvc.Hash]; rs != nil {
+			d.plan.Scale[rs.Hash] = rs.Replicas
+		}
+	}
+	d.scaleDownOthers(keep...)
+	d.plan.Selectors[c.StableService] = stable
+
+	if d.s.Aborted != nil {
+		d.aborted(c)
+		return
+	}
+
+	for {
+		weight := WeightAt(c.Steps, i)
+		canaryWant := d.sizeRevisions(c, weight)
+		routeWeight := int32(0)
+		if canarySvc.Hash == hash || !routed {
+			routeWeight = min(weight, CapacityWeight(d.replicas, d.available(hash)))
+		}
+		headers, mirrors := InjectedRoutes(c.Steps, i)
+		d.setTraffic(c.TrafficRouting, routeWeight, headers, mirrors)
+		// The canary Service moves to the new revision only once no traffic reaches it
+		// through the routes, so the old canary never serves a share it wasn't sized for.
+		if canarySvc.Hash == hash || !routed || (d.verified && d.verifiedCanaryWeight() == 0) {
+			d.plan.Selectors[c.CanaryService] = hash
+		}
+		d.backgroundAnalysis(c, i)
+		if d.s.Aborted != nil {
+			d.aborted(c)
+			return
+		}
+		if i >= steps {
+			d.finish(c, canaryWant)
+			return
+		}
+		if d.s.Paused != nil {
+			d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+			return
+		}
+		if !d.stepDone(c, i, weight, routeWeight, canaryWant) {
+			return
+		}
+		if d.s.Aborted != nil {
+			d.aborted(c)
+			return
+		}
+		d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))
+		i++
+		d.s.CurrentStepIndex = ptr.To(i)
+		d.s.StepStartedAt = d.now()
+		d.s.ProgressedAt = d.now()
+	}
+}
+
+// sizeRevisions sets the replicas of the stable and canary revisions for a weight and
+// returns the canary's target size.
+func (d *decision) sizeRevisions(c *weirv1.CanaryStrategy, weight int32) int32 {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	if c.TrafficRouting != nil {
+		// The routes decide traffic: stable stays at full size so an abort is instant.
+		canary := CanaryReplicas(d.replicas, weight)
+		d.plan.Scale[stable] = d.replicas
+		d.plan.Scale[hash] = canary
+		return canary
+	}
+	var stableCurrent int32
+	if rs := d.byHash[stable]; rs != nil {
+		stableCurrent = rs.Replicas
+	}
+	surge := ScaledValue(c.MaxSurge, "25%", d.replicas, true)
+	unavailable := ScaledValue(c.MaxUnavailable, "25%", d.replicas, false)
+	stableSize, canary := BasicCanarySizes(d.replicas, weight, stableCurrent, d.available(hash), surge, unavailable)
+	d.plan.Scale[stable] = stableSize
+	d.plan.Scale[hash] = canary
+	return CanaryReplicas(d.replicas, weight)
+}
+
+// stepDone reports whether step i is complete, setting the waiting state when it isn't.
+func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, canaryWant int32) bool {
+	step := c.Steps[i]
+	steps := len(c.Steps)
+	hash := d.in.CurrentHash
+	switch {
+	case step.SetWeight != nil:
+		if avail := d.available(hash); avail < canaryWant {
+			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+				fmt.Sprintf("step %d/%d: %d of %d canary pods available for weight %d", i+1, steps, avail, canaryWant, weight))
+			return false
+		}
+		if c.TrafficRouting != nil && (!d.verified || routeWeight != weight) {
+			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic,
+				fmt.Sprintf("step %d/%d: weight %d written, not yet verified: %s", i+1, steps, weight, d.trafficMessage))
+			return false
+		}
+		return true
+
+	case step.Pause != nil:
+		if step.Pause.Duration == nil {
+			d.phase, d.reason = weirv1.PhasePaused, weirv1.ReasonWaitingForPromotion
+			d.message = fmt.Sprintf("step %d/%d: paused at weight %d until promoted (kubectl weir promote %s)", i+1, steps, weight, d.r.Name)
+			return false
+		}
+		started := d.in.Now
+		if d.s.StepStartedAt != nil {
+			started = d.s.StepStartedAt.Time
+		}
+		end := started.Add(step.Pause.Duration.OrDefault(0))
+		if d.in.Now.Before(end) {
+			d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
+			d.message = fmt.Sprintf("step %d/%d: pausing %s at weight %d (%s left)", i+1, steps,
+				*step.Pause.Duration, weight, end.Sub(d.in.Now).Round(time.Second))
+			d.plan.requeue(end.Sub(d.in.Now))
+			return false
+		}
+		return true
+
+	case step.Analysis != nil:
+		return d.stepAnalysis(step.Analysis, i, steps, weight)
+
+	default: // setHeaderRoute, setMirrorRoute: done once the routes carry the injected rules
+		if !d.verified {
+			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic,
+				fmt.Sprintf("step %d/%d: %s", i+1, steps, d.trafficMessage))
+			return false
+		}
+		return true
+	}
+}
+
+// finish makes the canary the new stable once it runs at full size.
+func (d *decision) finish(c *weirv1.CanaryStrategy, canaryWant int32) {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	if avail := d.available(hash); avail < canaryWant {
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("final step: %d of %d pods of revision %s available", avail, canaryWant, hash))
+		return
+	}
+	d.plan.ScaleDownAt[stable] = d.in.Now.Add(seconds(c.ScaleDownDelaySeconds, 30))
+	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is stable; revision %s scales down in %s",
+		hash, stable, seconds(c.ScaleDownDelaySeconds, 30)))
+	d.s.StableRS = hash
+	d.s.ProgressedAt = d.now()
+	d.idle(c)
+}
+
+// aborted keeps all traffic on stable; the canary scales down only after weight 0 was read
+// back from every route, plus abortScaleDownDelaySeconds.
+func (d *decision) aborted(c *weirv1.CanaryStrategy) {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	d.plan.Scale[stable] = d.replicas
+	d.setTraffic(c.TrafficRouting, 0, nil, nil)
+	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
+	a := d.s.Aborted
+	current := int32(0)
+	if rs := d.byHash[hash]; rs != nil {
+		current = rs.Replicas
+	}
+	d.plan.Scale[hash] = current
+	d.phase, d.reason = weirv1.PhaseDegraded, a.Reason
+	d.message = fmt.Sprintf("aborted: %s; ", a.Message)
+	switch {
+	case !d.verified:
+		d.message += "moving all traffic back to stable: " + d.trafficMessage
+		d.waiting = true
+	case a.WeightVerifiedAt == nil:
+		a.WeightVerifiedAt = d.now()
+		fallthrough
+	default:
+		until := a.WeightVerifiedAt.Add(seconds(c.AbortScaleDownDelaySeconds, 30))
+		if d.in.Now.Before(until) {
+			d.message += fmt.Sprintf("all traffic on stable; canary scales down in %s", until.Sub(d.in.Now).Round(time.Second))
+			d.plan.requeue(until.Sub(d.in.Now))
+		} else {
+			d.plan.Scale[hash] = 0
+			d.message += "all traffic on stable, canary scaled down"
+		}
+	}
+	d.message += fmt.Sprintf(". Retry with 'kubectl weir retry %s' or push a new revision", d.r.Name)
+}
+
+// abort records why the release stops; the next computation of desired state pulls traffic.
+func (d *decision) abort(reason, message string) {
+	if d.s.Aborted != nil {
+		return
+	}
+	d.s.Aborted = &weirv1.AbortInfo{Reason: reason, Message: message, At: *d.now()}
+	d.s.Paused = nil
+	d.s.ProgressedAt = d.now()
+	d.plan.warning("RolloutAborted", message)
+}
+
+func (d *decision) wait(phase weirv1.RolloutPhase, reason, message string) {
+	d.phase, d.reason, d.message = phase, reason, message
+	d.waiting = true
+}
+
+// WeightAt is the canary weight in force at step i: the last setWeight at or before it,
+// 100 once every step is done.
+func WeightAt(steps []weirv1.CanaryStep, i int32) int32 {
+	if int(i) >= len(steps) {
+		return 100
+	}
+	for j := i; j >= 0; j-- {
+		if w := steps[j].SetWeight; w != nil {
+			return *w
+		}
+	}
+	return 0
+}
+
+func describeStep(s weirv1.CanaryStep) string {
+	switch {
+	case s.SetWeight != nil:
+		return fmt.Sprintf("setWeight %d", *s.SetWeight)
+	case s.Pause != nil && s.Pause.Duration != nil:
+		return fmt.Sprintf("pause %s", *s.Pause.Duration)
+	case s.Pause != nil:
+		return "pause until promoted"
+	case s.Analysis != nil:
+		return "analysis"
+	case s.SetHeaderRoute != nil:
+		return "setHeaderRoute " + s.SetHeaderRoute.Name
+	case s.SetMirrorRoute != nil:
+		return "setMirrorRoute " + s.SetMirrorRoute.Name
+	}
+	return "empty"
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,205 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// decision is the scratchpad of one Decide call.
+type decision struct {
+	in       Input
+	r        *weirv1.Rollout
+	s        weirv1.RolloutStatus // the status being decided, starting from the previous one
+	plan     Plan
+	replicas int32
+	byHash   map[string]*ReplicaSet
+
+	// What the status will say, set by the branch that decides.
+	phase   weirv1.RolloutPhase
+	reason  string
+	message string
+	// waiting is true in states that must not last longer than the progress deadline
+	// (pods becoming available, weights being verified).
+	waiting bool
+	// traffic verification of this decision's desired weights.
+	verified       bool
+	trafficReason  string
+	trafficMessage string
+	invalid        bool
+	// exceeded explains a progress deadline that passed.
+	exceeded string
+}
+
+// Decide returns the whole desired state of a Rollout for what was observed.
+func Decide(in Input) Plan {
+	d := &decision{
+		in: in,
+		r:  in.Rollout,
+		s:  *in.Rollout.Status.DeepCopy(),
+		plan: Plan{
+			Scale:       map[string]int32{},
+			Selectors:   map[string]string{},
+			ScaleDownAt: map[string]time.Time{},
+		},
+		byHash: map[string]*ReplicaSet{},
+	}
+	for i := range in.ReplicaSets {
+		d.byHash[in.ReplicaSets[i].Hash] = &in.ReplicaSets[i]
+	}
+	d.replicas = DesiredReplicas(d.r)
+	d.s.DesiredReplicas = ptr.To(d.replicas)
+	d.s.ObservedGeneration = d.r.Generation
+	if sel, err := metav1.LabelSelectorAsSelector(d.r.Spec.Selector); err == nil {
+		d.s.Selector = sel.String()
+	}
+
+	switch {
+	case d.r.Spec.Strategy.Canary != nil:
+		d.s.Strategy = "Canary"
+		d.canary()
+	default:
+		d.s.Strategy = "BlueGreen"
+		d.markInvalid(weirv1.ReasonInvalidSpec, "the blueGreen strategy is not implemented yet; use canary")
+		d.holdReplicas()
+	}
+	d.countReplicas()
+	d.trackProgress()
+	d.historyLimit()
+	d.setConditions()
+	d.plan.Status = d.s
+	return d.plan
+}
+
+// now as a metav1.Time.
+func (d *decision) now() *metav1.Time { return ptr.To(metav1.NewTime(d.in.Now)) }
+
+// firstRevision decides the stable revision when none is recorded: the current one for a
+// new Rollout, otherwise (status lost) the existing revision with most available pods.
+func (d *decision) firstRevision() {
+	if d.s.StableRS != "" {
+		return
+	}
+	others := make([]ReplicaSet, 0, len(d.in.ReplicaSets))
+	for _, rs := range d.in.ReplicaSets {
+		if rs.Hash != d.in.CurrentHash && rs.Replicas > 0 {
+			others = append(others, rs)
+		}
+	}
+	if len(others) == 0 {
+		d.s.StableRS = d.in.CurrentHash
+		d.plan.event("Created", fmt.Sprintf("revision %s is stable: a new Rollout goes straight to stable, no steps", d.in.CurrentHash))
+		return
+	}
+	sort.Slice(others, func(i, j int) bool {
+		if others[i].Available != others[j].Available {
+			return others[i].Available > others[j].Available
+		}
+		return others[i].Created.After(others[j].Created)
+	})
+	d.s.StableRS = others[0].Hash
+}
+
+// trackRevision restarts the steps when a new pod template arrives, also mid-release.
+func (d *decision) trackRevision() {
+	hash := d.in.CurrentHash
+	if d.s.CurrentPodHash == hash {
+		return
+	}
+	previous := d.s.CurrentPodHash
+	d.s.CurrentPodHash = hash
+	if hash != d.s.StableRS {
+		d.s.CurrentStepIndex = ptr.To[int32](0)
+	}
+	d.s.StepStartedAt = d.now()
+	d.s.ProgressedAt = d.now()
+	d.s.Aborted = nil
+	if d.s.Paused != nil && d.s.Paused.Reason != weirv1.ReasonOperatorPause {
+		d.s.Paused = nil
+	}
+	if d.s.Canary != nil {
+		d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+	}
+	switch {
+	case previous == "" || hash == d.s.StableRS && previous == d.s.StableRS:
+	case hash == d.s.StableRS:
+		d.plan.event(weirv1.ReasonNewRevision, fmt.Sprintf("template is back to stable revision %s: release of %s dropped", hash, previous))
+	case previous != d.s.StableRS:
+		d.plan.event(weirv1.ReasonNewRevision, fmt.Sprintf("revision %s replaces canary %s mid-release: steps restart", hash, previous))
+	default:
+		d.plan.event("ReleaseStarted", fmt.Sprintf("releasing revision %s (stable is %s)", hash, d.s.StableRS))
+	}
+}
+
+// holdReplicas keeps every revision at its current size (used when nothing else is safe).
+func (d *decision) holdReplicas() {
+	for _, rs := range d.in.ReplicaSets {
+		d.plan.Scale[rs.Hash] = rs.Replicas
+	}
+	if _, ok := d.byHash[d.s.StableRS]; !ok && d.s.StableRS == d.in.CurrentHash {
+		d.plan.Scale[d.in.CurrentHash] = d.replicas
+	}
+}
+
+func (d *decision) markInvalid(reason, message string) {
+	d.invalid = true
+	d.phase, d.reason, d.message = weirv1.PhaseDegraded, reason, message
+	if c := findCondition(d.r.Status.Conditions, weirv1.ConditionInvalidSpec); c == nil || c.Message != message {
+		d.plan.warning(reason, message)
+	}
+	d.plan.requeue(time.Minute)
+}
+
+// available is the available pod count of a revision (0 when it doesn't exist yet).
+func (d *decision) available(hash string) int32 {
+	if rs := d.byHash[hash]; rs != nil {
+		return rs.Available
+	}
+	return 0
+}
+
+// historyLimit deletes the oldest scaled-down revisions beyond revisionHistoryLimit.
+func (d *decision) historyLimit() {
+	limit := 10
+	if d.r.Spec.RevisionHistoryLimit != nil {
+		limit = int(*d.r.Spec.RevisionHistoryLimit)
+	}
+	var old []ReplicaSet
+	for _, rs := range d.in.ReplicaSets {
+		if rs.Hash == d.s.StableRS || rs.Hash == d.in.CurrentHash || rs.Replicas > 0 || rs.Total > 0 {
+			continue
+		}
+		if want, ok := d.plan.Scale[rs.Hash]; ok && want > 0 {
+			continue
+		}
+		old = append(old, rs)
+	}
+	if len(old) <= limit {
+		return
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i].Created.Before(old[j].Created) })
+	for _, rs := range old[:len(old)-limit] {
+		d.plan.Delete = append(d.plan.Delete, rs.Name)
+	}
+}
+
+func findCondition(conds []metav1.Condition, t string) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+func seconds(p *int32, def int32) time.Duration {
+	if p != nil {
+		return time.Duration(*p) * time.Second
+	}
+	return time.Duration(def) * time.Second
+}

@@ -1,0 +1,68 @@
+package planner
+
+import (
+	"time"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// Input is everything the planner may look at.
+type Input struct {
+	// Rollout as read; its status is the previous decision.
+	Rollout *weirv1.Rollout
+	// CurrentHash is the pod-template hash of spec.template.
+	CurrentHash string
+	// ReplicaSets owned by the Rollout.
+	ReplicaSets []ReplicaSet
+	// Services the strategy names, by name. A missing entry means the Service doesn't exist.
+	Services map[string]Service
+	// Routes are the HTTPRoutes the strategy names, in spec order.
+	Routes []Route
+	// AnalysisRuns owned by the Rollout, by name.
+	AnalysisRuns map[string]AnalysisRun
+	// Now is the time of this decision.
+	Now time.Time
+}
+
+// ReplicaSet is what the planner needs of one revision.
+type ReplicaSet struct {
+	Name      string
+	Hash      string
+	Replicas  int32 // spec.replicas
+	Available int32
+	Ready     int32
+	Total     int32 // status.replicas: pods that exist
+	// ScaleDownAt is when an old revision kept up after a release may go.
+	ScaleDownAt *time.Time
+	Created     time.Time
+}
+
+// Service is what the planner needs of a Service.
+type Service struct {
+	// Hash is the pod-template hash its selector picks, "" when it picks none.
+	Hash string
+}
+
+// Route is one named HTTPRoute as read back.
+type Route struct {
+	Name  string
+	Found bool
+	// Problem says why the route can't be used (a named rule is missing, no rule points at
+	// both Services); empty when usable.
+	Problem string
+	// Weights read from the rules Weir sets; nil when those rules disagree.
+	Weights *weirv1.WeightPair
+	// Accepted is true when every parent reports Accepted for the route's current generation.
+	Accepted bool
+	// AcceptanceMessage explains a route that is not Accepted.
+	AcceptanceMessage string
+	// InjectedRules are the names of the Weir-owned header/mirror rules present.
+	InjectedRules []string
+}
+
+// AnalysisRun is what the planner needs of a run.
+type AnalysisRun struct {
+	Phase   weirv1.AnalysisPhase
+	Message string
+	OnError weirv1.ErrorAction
+}

@@ -1,0 +1,72 @@
+package planner
+
+import (
+	"time"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// Plan is the whole desired state for one reconcile.
+type Plan struct {
+	// Status to write (once).
+	Status weirv1.RolloutStatus
+	// CreateReplicaSet asks for the ReplicaSet of the current hash, created at this size.
+	CreateReplicaSet *int32
+	// Scale sets replicas of ReplicaSets by name.
+	Scale map[string]int32
+	// ScaleDownAt stamps old revisions with when they may scale down.
+	ScaleDownAt map[string]time.Time
+	// Delete removes old ReplicaSets beyond revisionHistoryLimit.
+	Delete []string
+	// Selectors point Services (by name) at a pod-template hash.
+	Selectors map[string]string
+	// Traffic is the desired state of the routes; nil when the strategy has no routing or
+	// the routes can't be used.
+	Traffic *Traffic
+	// AnalysisRuns the release needs, by name; runs it no longer needs are terminated.
+	AnalysisRuns []AnalysisRunPlan
+	// Events to record.
+	Events []Event
+	// RequeueAfter asks to be called again (a pause ends, a delay passes, a deadline).
+	RequeueAfter time.Duration
+}
+
+// Traffic is what the routes should say.
+type Traffic struct {
+	Weights weirv1.WeightPair
+	// HeaderRoutes and MirrorRoutes are the injected rules wanted now; others are removed.
+	HeaderRoutes []weirv1.SetHeaderRoute
+	MirrorRoutes []weirv1.SetMirrorRoute
+}
+
+// AnalysisRunPlan is a run the release needs.
+type AnalysisRunPlan struct {
+	Name     string
+	Analysis weirv1.RolloutAnalysis
+	// Background runs last for the whole release.
+	Background bool
+}
+
+// Event is a Kubernetes Event to record on the Rollout.
+type Event struct {
+	Warning bool
+	Reason  string
+	Message string
+}
+
+func (p *Plan) requeue(after time.Duration) {
+	if after <= 0 {
+		after = time.Second
+	}
+	if p.RequeueAfter == 0 || after < p.RequeueAfter {
+		p.RequeueAfter = after
+	}
+}
+
+func (p *Plan) event(reason, message string) {
+	p.Events = append(p.Events, Event{Reason: reason, Message: message})
+}
+
+func (p *Plan) warning(reason, message string) {
+	p.Events = append(p.Events, Event{Warning: true, Reason: reason, Message: message})
+}

@@ -1,0 +1,96 @@
+package planner
+
+import (
+	"fmt"
+
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// handleRequest acts on an operator's request written into status, then clears it. A
+// request that makes no sense in the current state is refused with a Warning Event.
+func (d *decision) handleRequest(steps int) {
+	req := d.s.Request
+	if req == nil {
+		return
+	}
+	d.s.Request = nil
+	who := req.By
+	if who == "" {
+		who = "an operator"
+	}
+	releasing := d.in.CurrentHash != d.s.StableRS
+	aborted := d.s.Aborted != nil
+	refuse := func(why string) {
+		d.plan.warning("RequestRefused", fmt.Sprintf("%s by %s refused: %s", req.Action, who, why))
+	}
+	i := ptr.Deref(d.s.CurrentStepIndex, 0)
+
+	switch req.Action {
+	case weirv1.RequestPromote, weirv1.RequestPromoteFull:
+		switch {
+		case !releasing:
+			refuse("no release in progress")
+			return
+		case aborted:
+			refuse("the release is aborted; retry it first")
+			return
+		}
+		if req.Action == weirv1.RequestPromoteFull {
+			i = int32(steps)
+		} else if i < int32(steps) {
+			i++
+		}
+		d.s.Paused = nil
+		d.s.CurrentStepIndex = ptr.To(i)
+		d.s.StepStartedAt = d.now()
+		d.s.ProgressedAt = d.now()
+		d.plan.event("Promoted", fmt.Sprintf("%s by %s: now at step %d/%d", req.Action, who, i, steps))
+	case weirv1.RequestAbort:
+		switch {
+		case !releasing:
+			refuse("no release in progress")
+		case aborted:
+			refuse("already aborted")
+		default:
+			d.abort(weirv1.ReasonOperatorAbort, fmt.Sprintf("aborted by %s", who))
+		}
+	case weirv1.RequestRetry:
+		if !aborted {
+			refuse("the release is not aborted")
+			return
+		}
+		d.s.Aborted = nil
+		d.s.CurrentStepIndex = ptr.To[int32](0)
+		d.s.StepStartedAt = d.now()
+		d.s.ProgressedAt = d.now()
+		if d.s.Canary != nil {
+			d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+		}
+		d.plan.event("Retried", fmt.Sprintf("release of %s retried by %s from step 1", d.in.CurrentHash, who))
+	case weirv1.RequestPause:
+		switch {
+		case !releasing:
+			refuse("no release in progress")
+		case d.s.Paused != nil:
+			refuse("already paused")
+		default:
+			d.s.Paused = &weirv1.PauseInfo{Reason: weirv1.ReasonOperatorPause, By: who, At: *d.now(),
+				Message: fmt.Sprintf("paused by %s; resume with 'kubectl weir resume %s'", who, d.r.Name)}
+			d.plan.event("Paused", fmt.Sprintf("release paused by %s", who))
+		}
+	case weirv1.RequestResume:
+		if d.s.Paused == nil {
+			refuse("not paused")
+			return
+		}
+		if d.s.Paused.Reason != weirv1.ReasonOperatorPause && d.s.Canary != nil && d.s.Canary.StepAnalysisRun != "" {
+			d.s.Canary.StepAnalysisRun = nextAttempt(d.s.Canary.StepAnalysisRun) // run the analysis again
+		}
+		d.s.Paused = nil
+		d.s.StepStartedAt = d.now()
+		d.s.ProgressedAt = d.now()
+		d.plan.event("Resumed", fmt.Sprintf("release resumed by %s", who))
+	}
+}

@@ -1,0 +1,172 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// checkReferences finds what the strategy names but can't be used.
+func (d *decision) checkReferences(stableSvc, canarySvc string, routing *weirv1.TrafficRouting) (reason, problem string) {
+	for _, name := range []string{stableSvc, canarySvc} {
+		if _, ok := d.in.Services[name]; !ok {
+			return weirv1.ReasonReferenceNotFound, fmt.Sprintf("Service %s/%s not found", d.r.Namespace, name)
+		}
+	}
+	if routing == nil {
+		return "", ""
+	}
+	for _, route := range d.in.Routes {
+		if !route.Found {
+			return weirv1.ReasonReferenceNotFound, fmt.Sprintf("HTTPRoute %s/%s not found", d.r.Namespace, route.Name)
+		}
+		if route.Problem != "" {
+			return weirv1.ReasonInvalidSpec, fmt.Sprintf("HTTPRoute %s/%s: %s", d.r.Namespace, route.Name, route.Problem)
+		}
+	}
+	return "", ""
+}
+
+// setTraffic records the desired route state and whether what was read back matches it.
+func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32, headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) {
+	want := weirv1.WeightPair{Stable: 100 - canaryWeight, Canary: canaryWeight}
+	if routing == nil {
+		d.plan.Traffic = nil
+		d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, "no traffic routing"
+		return
+	}
+	d.plan.Traffic = &Traffic{Weights: want, HeaderRoutes: headers, MirrorRoutes: mirrors}
+	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = names(headers, mirrors)
+
+	wantRules := injectedNames(headers, mirrors)
+	observed, agree := (*weirv1.WeightPair)(nil), true
+	d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, fmt.Sprintf("weights %d/%d verified on every route", want.Stable, want.Canary)
+	for _, route := range d.in.Routes {
+		switch {
+		case !route.Accepted:
+			d.fail(weirv1.ReasonNotAccepted, fmt.Sprintf("HTTPRoute %s not Accepted by its gateway for its current generation%s", route.Name, suffix(route.AcceptanceMessage)))
+		case route.Weights == nil:
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s: the rules Weir sets disagree", route.Name))
+		case *route.Weights != want:
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s has weights %d/%d, want %d/%d",
+				route.Name, route.Weights.Stable, route.Weights.Canary, want.Stable, want.Canary))
+		case !sameSet(route.InjectedRules, wantRules):
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s has injected rules [%s], want [%s]",
+				route.Name, strings.Join(route.InjectedRules, ","), strings.Join(wantRules, ",")))
+		}
+		if route.Accepted && route.Weights != nil {
+			if observed == nil {
+				observed = route.Weights
+			} else if *observed != *route.Weights {
+				agree = false
+			}
+		}
+	}
+	w := d.s.Canary.Weights
+	if w == nil {
+		w = &weirv1.Weights{}
+		d.s.Canary.Weights = w
+	}
+	if w.Desired != want {
+		w.VerifiedAt = nil
+	}
+	w.Desired = want
+	w.Verified = nil
+	if observed != nil && agree {
+		v := *observed
+		w.Verified = &v
+	}
+	if d.verified && w.VerifiedAt == nil {
+		w.VerifiedAt = d.now()
+	}
+}
+
+func (d *decision) fail(reason, message string) {
+	if d.verified { // keep the first problem: it is what to fix first
+		d.verified, d.trafficReason, d.trafficMessage = false, reason, message
+	}
+}
+
+// verifiedCanaryWeight is the canary weight read back from every route.
+func (d *decision) verifiedCanaryWeight() int32 {
+	if w := d.s.Canary.Weights; w != nil && w.Verified != nil {
+		return w.Verified.Canary
+	}
+	return -1
+}
+
+// InjectedRoutes folds the header and mirror steps up to and including step i: a later step
+// with the same name replaces an earlier one, and an empty match (or percent 0) removes it.
+func InjectedRoutes(steps []weirv1.CanaryStep, i int32) ([]weirv1.SetHeaderRoute, []weirv1.SetMirrorRoute) {
+	headers := map[string]weirv1.SetHeaderRoute{}
+	mirrors := map[string]weirv1.SetMirrorRoute{}
+	for j := 0; j <= int(i) && j < len(steps); j++ {
+		if h := steps[j].SetHeaderRoute; h != nil {
+			if len(h.Match) == 0 {
+				delete(headers, h.Name)
+			} else {
+				headers[h.Name] = *h
+			}
+		}
+		if m := steps[j].SetMirrorRoute; m != nil {
+			if m.Percent == 0 {
+				delete(mirrors, m.Name)
+			} else {
+				mirrors[m.Name] = *m
+			}
+		}
+	}
+	var hs []weirv1.SetHeaderRoute
+	for _, h := range headers {
+		hs = append(hs, h)
+	}
+	var ms []weirv1.SetMirrorRoute
+	for _, m := range mirrors {
+		ms = append(ms, m)
+	}
+	sort.Slice(hs, func(a, b int) bool { return hs[a].Name < hs[b].Name })
+	sort.Slice(ms, func(a, b int) bool { return ms[a].Name < ms[b].Name })
+	return hs, ms
+}
+
+func names(headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) (hs, ms []string) {
+	for _, h := range headers {
+		hs = append(hs, h.Name)
+	}
+	for _, m := range mirrors {
+		ms = append(ms, m.Name)
+	}
+	return hs, ms
+}
+
+func injectedNames(headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) []string {
+	hs, ms := names(headers, mirrors)
+	all := append(hs, ms...)
+	sort.Strings(all)
+	return all
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, s := range a {
+		seen[s] = true
+	}
+	for _, s := range b {
+		if !seen[s] {
+			return false
+		}
+	}
+	return true
+}
+
+func suffix(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return ": " + msg
+}
