@@ -151,8 +151,8 @@ func (r *release) waitHealthy() *weirv1.Rollout {
 }
 
 func describe(ro *weirv1.Rollout) string {
-	return fmt.Sprintf("phase=%s message=%q step=%v stable=%s current=%s", ro.Status.Phase, ro.Status.Message,
-		ptr.Deref(ro.Status.CurrentStepIndex, -1), ro.Status.StableRS, ro.Status.CurrentPodHash)
+	return fmt.Sprintf("phase=%s message=%q step=%v stable=%s current=%s progressedAt=%v now=%v", ro.Status.Phase, ro.Status.Message,
+		ptr.Deref(ro.Status.CurrentStepIndex, -1), ro.Status.StableRS, ro.Status.CurrentPodHash, ro.Status.ProgressedAt, time.Now())
 }
 
 // weights reads the route's main rule: stable and canary weights.

@@ -43,8 +43,10 @@ func CacheOptions() cache.Options {
 
 // Setup registers every Weir reconciler with the manager.
 func Setup(mgr ctrl.Manager) error {
+	// Every write, not only server-side applies, is recorded under Weir's field manager.
+	c := client.WithFieldOwner(mgr.GetClient(), FieldManager)
 	return (&RolloutReconciler{
-		Client:   mgr.GetClient(),
+		Client:   c,
 		Recorder: mgr.GetEventRecorder("weir-controller"),
 	}).SetupWithManager(mgr)
 }

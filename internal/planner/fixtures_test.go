@@ -1,0 +1,107 @@
+package planner
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// world is a compact description of what was observed, turned into an Input.
+type world struct {
+	steps    []weirv1.CanaryStep
+	replicas int32
+	status   weirv1.RolloutStatus
+	current  string
+	rs       []ReplicaSet
+	canarySv string // hash the canary Service selects
+	route    *Route  // nil: a route accepted with weights equal to weights
+	weights  weirv1.WeightPair
+	injected []string
+	runs     map[string]AnalysisRun
+	now      time.Time
+	mutate   func(*weirv1.Rollout)
+}
+
+func (w world) input() Input {
+	ro := &weirv1.Rollout{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", Generation: 1},
+		Spec: weirv1.RolloutSpec{
+			Replicas: ptr.To(w.replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: corev1.PodTemplateSpec{},
+			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
+				StableService: "stable", CanaryService: "canary",
+				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
+					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "route"}}}},
+				Steps: w.steps,
+			}},
+		},
+		Status: w.status,
+	}
+	if w.mutate != nil {
+		w.mutate(ro)
+	}
+	now := w.now
+	if now.IsZero() {
+		now = t0
+	}
+	route := Route{Name: "route", Found: true, Accepted: true, Weights: ptr.To(w.weights), InjectedRules: w.injected}
+	if w.route != nil {
+		route = *w.route
+	}
+	runs := w.runs
+	if runs == nil {
+		runs = map[string]AnalysisRun{}
+	}
+	return Input{
+		Rollout:      ro,
+		CurrentHash:  w.current,
+		ReplicaSets:  w.rs,
+		Services:     map[string]Service{"stable": {Hash: w.status.StableRS}, "canary": {Hash: w.canarySv}},
+		Routes:       []Route{route},
+		AnalysisRuns: runs,
+		Now:          now,
+	}
+}
+
+// rs is a ReplicaSet of a revision with all its pods available.
+func rs(hash string, replicas int32) ReplicaSet {
+	return ReplicaSet{Name: "web-" + hash, Hash: hash, Replicas: replicas, Available: replicas, Ready: replicas, Total: replicas, Created: t0.Add(-time.Hour)}
+}
+
+// rsAvail is a ReplicaSet with some pods not yet available.
+func rsAvail(hash string, replicas, available int32) ReplicaSet {
+	r := rs(hash, replicas)
+	r.Available, r.Ready = available, available
+	return r
+}
+
+func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutStatus {
+	s := weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v2", CurrentStepIndex: ptr.To(step),
+		StepStartedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
+		Canary: &weirv1.CanaryStatus{}}
+	for _, f := range extra {
+		f(&s)
+	}
+	return s
+}
+
+func w(stable, canary int32) weirv1.WeightPair { return weirv1.WeightPair{Stable: stable, Canary: canary} }
+
+func setWeight(v int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(v)} }
+
+func pauseFor(d string) weirv1.CanaryStep {
+	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
+}
+
+func pauseForever() weirv1.CanaryStep { return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{}} }
+
+func analysisStep() weirv1.CanaryStep {
+	return weirv1.CanaryStep{Analysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "t"}}}}
+}
