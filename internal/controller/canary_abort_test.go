@@ -277,3 +277,24 @@ func TestScaleSubresourceResizesBothRevisions(t *testing.T) {
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 8, canary: 4}))
 	g.Expect(*r.get().Status.DesiredReplicas).To(Equal(int32(8)))
 }
+
+// TestMissingReferencesAreReported: a Rollout naming a Service that doesn't exist says so in
+// a condition and an Event, and picks up as soon as the Service appears.
+func TestMissingReferencesAreReported(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.route(nil)
+	r.create(r.rollout(2, setWeight(50), pause("")))
+	g.Eventually(func() string {
+		c := meta.FindStatusCondition(r.get().Status.Conditions, weirv1.ConditionInvalidSpec)
+		if c == nil || c.Status != metav1.ConditionTrue {
+			return ""
+		}
+		return c.Reason + ": " + c.Message
+	}, timeout, poll).Should(Equal(weirv1.ReasonReferenceNotFound + ": Service " + r.ns + "/web-stable not found"))
+	g.Expect(r.get().Status.Phase).To(Equal(weirv1.PhaseDegraded))
+	g.Expect(r.events()).To(ContainSubstring("Service " + r.ns + "/web-stable not found"))
+
+	r.services()
+	r.waitHealthy()
+}

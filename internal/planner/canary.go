@@ -125,11 +125,12 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 			d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
 			return
 		}
-		if !d.stepDone(c, i, weight, routeWeight, canaryWant) {
+		done := d.stepDone(c, i, weight, routeWeight, canaryWant)
+		if d.s.Aborted != nil { // the step's analysis failed
+			d.aborted(c)
 			return
 		}
-		if d.s.Aborted != nil {
-			d.aborted(c)
+		if !done {
 			return
 		}
 		d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))

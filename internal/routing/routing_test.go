@@ -1,0 +1,163 @@
+package routing
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+var b = Backends{Stable: "web-stable", Canary: "web-canary"}
+
+func ref(name string, weight *int32) gatewayv1.HTTPBackendRef {
+	return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
+		BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
+		Weight:                 weight,
+	}}
+}
+
+func rule(name string, refs ...gatewayv1.HTTPBackendRef) gatewayv1.HTTPRouteRule {
+	r := gatewayv1.HTTPRouteRule{BackendRefs: refs,
+		Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To("/api")}}}}
+	if name != "" {
+		r.Name = ptr.To(gatewayv1.SectionName(name))
+	}
+	return r
+}
+
+func route(gen int64, accepted bool, rules ...gatewayv1.HTTPRouteRule) *gatewayv1.HTTPRoute {
+	r := &gatewayv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", Generation: gen},
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "gw"}}},
+			Rules:           rules,
+		},
+	}
+	if accepted {
+		r.Status.Parents = []gatewayv1.RouteParentStatus{{ParentRef: gatewayv1.ParentReference{Name: "gw"},
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: gen}}}}
+	}
+	return r
+}
+
+func TestObserve(t *testing.T) {
+	w := func(s, c int32) *weirv1.WeightPair { return &weirv1.WeightPair{Stable: s, Canary: c} }
+	cases := []struct {
+		name     string
+		route    *gatewayv1.HTTPRoute
+		ref      weirv1.HTTPRouteRef
+		want     *weirv1.WeightPair
+		accepted bool
+		problem  string
+	}{
+		{"weights as percentages", route(3, true, rule("", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20)))),
+			weirv1.HTTPRouteRef{Name: "web"}, w(80, 20), true, ""},
+		{"absent weights count 1 each", route(3, true, rule("", ref("web-stable", nil), ref("web-canary", nil))),
+			weirv1.HTTPRouteRef{Name: "web"}, w(50, 50), true, ""},
+		{"an older generation is not accepted", func() *gatewayv1.HTTPRoute {
+			r := route(4, true, rule("", ref("web-stable", ptr.To[int32](1)), ref("web-canary", ptr.To[int32](0))))
+			r.Status.Parents[0].Conditions[0].ObservedGeneration = 3
+			return r
+		}(), weirv1.HTTPRouteRef{Name: "web"}, w(100, 0), false, ""},
+		{"rules that disagree", route(1, true,
+			rule("a", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20))),
+			rule("b", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))),
+			weirv1.HTTPRouteRef{Name: "web"}, nil, true, ""},
+		{"only the named rule counts", route(1, true,
+			rule("a", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20))),
+			rule("b", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))),
+			weirv1.HTTPRouteRef{Name: "web", Rules: []string{"b"}}, w(100, 0), true, ""},
+		{"named rule missing", route(1, true, rule("a", ref("web-stable", nil), ref("web-canary", nil))),
+			weirv1.HTTPRouteRef{Name: "web", Rules: []string{"zzz"}}, nil, false, `no rule named "zzz"`},
+		{"no rule with both services", route(1, true, rule("a", ref("web-stable", nil))),
+			weirv1.HTTPRouteRef{Name: "web"}, nil, false, "no rule has backendRefs to both Service web-stable and Service web-canary"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Observe(tc.route, tc.ref, b)
+			if got.Problem != tc.problem {
+				t.Fatalf("problem %q, want %q", got.Problem, tc.problem)
+			}
+			if tc.problem != "" {
+				return
+			}
+			if !equality.Semantic.DeepEqual(got.Weights, tc.want) {
+				t.Errorf("weights %+v, want %+v", got.Weights, tc.want)
+			}
+			if got.Accepted != tc.accepted {
+				t.Errorf("accepted %v (%s), want %v", got.Accepted, got.AcceptanceMessage, tc.accepted)
+			}
+		})
+	}
+	if got := Observe(nil, weirv1.HTTPRouteRef{Name: "web"}, b); got.Found {
+		t.Errorf("a missing route is found")
+	}
+}
+
+func TestDesiredRulesTouchOnlyTheWeights(t *testing.T) {
+	other := rule("docs", ref("docs", ptr.To[int32](1)))
+	main := rule("main", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)), ref("legacy", ptr.To[int32](7)))
+	main.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestHeaderModifier,
+		RequestHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: []gatewayv1.HTTPHeader{{Name: "x", Value: "y"}}}}}
+	r := route(1, true, main, other)
+	original := r.DeepCopy()
+
+	rules, ok := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 70, Canary: 30}})
+	if !ok {
+		t.Fatal("not ok")
+	}
+	if !equality.Semantic.DeepEqual(r, original) {
+		t.Fatal("DesiredRules changed its input")
+	}
+	want := []gatewayv1.HTTPRouteRule{*main.DeepCopy(), *other.DeepCopy()}
+	want[0].BackendRefs[0].Weight = ptr.To[int32](70)
+	want[0].BackendRefs[1].Weight = ptr.To[int32](30)
+	if !equality.Semantic.DeepEqual(rules, want) {
+		t.Errorf("rules\n%+v\nwant\n%+v", rules, want)
+	}
+}
+
+func TestDesiredRulesInjectAndRemove(t *testing.T) {
+	main := rule("main", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))
+	r := route(1, true, main)
+	traffic := planner.Traffic{
+		Weights:      weirv1.WeightPair{Stable: 90, Canary: 10},
+		HeaderRoutes: []weirv1.SetHeaderRoute{{Name: "beta", Match: []weirv1.HeaderMatch{{Name: "x-beta", Value: "1"}}}},
+		MirrorRoutes: []weirv1.SetMirrorRoute{{Name: "shadow", Percent: 25}},
+	}
+	rules, _ := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, traffic)
+	if len(rules) != 3 {
+		t.Fatalf("%d rules, want header, mirror, main", len(rules))
+	}
+	header, mirror, user := rules[0], rules[1], rules[2]
+	if *header.Name != "weir-header-beta" || len(header.BackendRefs) != 1 || header.BackendRefs[0].Name != "web-canary" {
+		t.Errorf("header rule %+v", header)
+	}
+	if got := header.Matches[0]; *got.Path.Value != "/api" || got.Headers[0].Name != "x-beta" || got.Headers[0].Value != "1" {
+		t.Errorf("header rule keeps the user's path and adds the header: %+v", got)
+	}
+	if *mirror.Name != "weir-mirror-shadow" || mirror.Filters[0].Type != gatewayv1.HTTPRouteFilterRequestMirror ||
+		*mirror.Filters[0].RequestMirror.Percent != 25 || mirror.Filters[0].RequestMirror.BackendRef.Name != "web-canary" {
+		t.Errorf("mirror rule %+v", mirror)
+	}
+	if *user.BackendRefs[0].Weight != 90 || *user.BackendRefs[1].Weight != 10 {
+		t.Errorf("user rule weights %v/%v", *user.BackendRefs[0].Weight, *user.BackendRefs[1].Weight)
+	}
+
+	// Observed with the injected rules, then a traffic state without them: they go, and
+	// setWeight never counted them as rules to weigh.
+	r.Spec.Rules = rules
+	obs := Observe(r, weirv1.HTTPRouteRef{Name: "web"}, b)
+	if obs.Weights == nil || *obs.Weights != traffic.Weights || len(obs.InjectedRules) != 2 {
+		t.Fatalf("observe with injected rules: %+v", obs)
+	}
+	rules, _ = DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}})
+	if len(rules) != 1 || *rules[0].Name != "main" {
+		t.Errorf("injected rules not removed: %+v", rules)
+	}
+}
