@@ -198,7 +198,9 @@ type PrometheusAuth struct {
 // AnalysisTemplate is a namespaced, reusable analysis.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=at,categories=weir
+// +kubebuilder:printcolumn:name="Valid",type=string,JSONPath=`.status.conditions[?(@.type=="Valid")].status`
 
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AnalysisTemplate struct {
@@ -234,7 +236,9 @@ type AnalysisTemplateList struct {
 // ClusterAnalysisTemplate is an AnalysisTemplate usable from every namespace.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=cat,categories=weir
+// +kubebuilder:printcolumn:name="Valid",type=string,JSONPath=`.status.conditions[?(@.type=="Valid")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ClusterAnalysisTemplate struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -14,6 +14,12 @@ import (
 	"github.com/weir-dev/weir/internal/planner"
 )
 
+// Labels and annotations Weir puts on the AnalysisRuns it owns.
+const (
+	rolloutLabel   = "rollouts.weir.dev/rollout"
+	stepAnnotation = "rollouts.weir.dev/step"
+)
+
 // buildAnalysisRun merges the templates of an analysis into one run with every argument
 // resolved. The run starts measuring at once: the planner asks for it only when the step's
 // traffic is verified on the routes.
@@ -55,7 +61,8 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 	}
 	run := &weirv1.AnalysisRun{
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ro.Namespace,
-			Labels: map[string]string{"rollouts.weir.dev/rollout": ro.Name}},
+			Labels:      map[string]string{rolloutLabel: ro.Name},
+			Annotations: map[string]string{stepAnnotation: p.Where}},
 		Spec: spec,
 	}
 	return run, controllerutil.SetControllerReference(ro, run, r.Client.Scheme())

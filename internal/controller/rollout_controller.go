@@ -134,6 +134,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&weirv1.AnalysisRun{}).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexServices))).
 		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexRoutes))).
+		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
 		Complete(r)
 }
 
@@ -158,6 +159,22 @@ func (r *RolloutReconciler) rolloutsNaming(index string) handler.MapFunc {
 		}
 		return reqs
 	}
+}
+
+// rolloutsInNamespace wakes the Rollouts of a namespace whose analyses may use a template that
+// changed (a fixed template unblocks them at once).
+func (r *RolloutReconciler) rolloutsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	var list weirv1.RolloutList
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, ro := range list.Items {
+		if len(analysesOf(&ro)) > 0 {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+		}
+	}
+	return reqs
 }
 
 func referencedServices(ro *weirv1.Rollout) []string {

@@ -62,7 +62,11 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 		obs.services[name] = &svc
 		obs.input.Services[name] = planner.Service{Hash: svc.Spec.Selector[revision.HashLabel]}
 	}
-	if err := r.gatherRoutes(ctx, ro, obs); err != nil {
+	err := r.gatherRoutes(ctx, ro, obs)
+	if err != nil {
+		return nil, err
+	}
+	if obs.input.AnalysisProblem, err = r.checkAnalyses(ctx, ro); err != nil {
 		return nil, err
 	}
 	var runs weirv1.AnalysisRunList

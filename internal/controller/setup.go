@@ -45,8 +45,16 @@ func CacheOptions() cache.Options {
 func Setup(mgr ctrl.Manager) error {
 	// Every write, not only server-side applies, is recorded under Weir's field manager.
 	c := client.WithFieldOwner(mgr.GetClient(), FieldManager)
-	return (&RolloutReconciler{
+	if err := (&RolloutReconciler{
 		Client:   c,
 		Recorder: mgr.GetEventRecorder("weir-controller"),
-	}).SetupWithManager(mgr)
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	for _, cluster := range []bool{false, true} {
+		if err := (&AnalysisTemplateReconciler{Client: c, Cluster: cluster}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	}
+	return (&AnalysisRunReconciler{Client: c}).SetupWithManager(mgr)
 }

@@ -16,7 +16,8 @@ func (d *decision) stepAnalysis(a *weirv1.RolloutAnalysis, i int32, steps int, w
 		name = nextRunName(base, name)
 		d.s.Canary.StepAnalysisRun = name
 	}
-	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a})
+	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a,
+		Where: fmt.Sprintf("step %d/%d (weight %d)", i+1, steps, weight)})
 	run, ok := d.in.AnalysisRuns[name]
 	where := fmt.Sprintf("step %d/%d: analysis %s", i+1, steps, name)
 	switch {
@@ -45,7 +46,8 @@ func (d *decision) backgroundAnalysis(c *weirv1.CanaryStrategy, i int32) {
 		name = nextRunName(base, name)
 		d.s.Canary.BackgroundAnalysisRun = name
 	}
-	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: bg.RolloutAnalysis, Background: true})
+	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: bg.RolloutAnalysis, Background: true,
+		Where: fmt.Sprintf("background analysis from step %d", i+1)})
 	if run, ok := d.in.AnalysisRuns[name]; ok && run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
 		d.analysisVerdict("background analysis "+name, run)
 	}

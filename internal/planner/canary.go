@@ -16,7 +16,11 @@ func (d *decision) canary() {
 	}
 	d.firstRevision()
 	d.trackRevision()
-	if reason, problem := d.checkReferences(c.StableService, c.CanaryService, c.TrafficRouting); problem != "" {
+	reason, problem := d.checkReferences(c.StableService, c.CanaryService, c.TrafficRouting)
+	if problem == "" && d.in.AnalysisProblem != "" {
+		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
+	}
+	if problem != "" {
 		d.markInvalid(reason, problem)
 		d.holdReplicas()
 		return

@@ -16,7 +16,10 @@ func TestProgressDeadline(t *testing.T) {
 		return weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v1", Canary: &weirv1.CanaryStatus{},
 			ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-ago))), AvailableReplicas: 2, ReadyReplicas: 2, Replicas: 2, UpdatedReplicas: 2}
 	}
-	withDeadline := func(ro *weirv1.Rollout) { ro.Spec.ProgressDeadlineSeconds = ptr.To[int32](5); ro.Spec.ProgressDeadlineAbort = true }
+	withDeadline := func(ro *weirv1.Rollout) {
+		ro.Spec.ProgressDeadlineSeconds = ptr.To[int32](5)
+		ro.Spec.ProgressDeadlineAbort = true
+	}
 	cases := []struct {
 		name        string
 		world       world

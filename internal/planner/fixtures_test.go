@@ -20,7 +20,7 @@ type world struct {
 	current  string
 	rs       []ReplicaSet
 	canarySv string // hash the canary Service selects
-	route    *Route  // nil: a route accepted with weights equal to weights
+	route    *Route // nil: a route accepted with weights equal to weights
 	weights  weirv1.WeightPair
 	injected []string
 	runs     map[string]AnalysisRun
@@ -92,7 +92,9 @@ func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutS
 	return s
 }
 
-func w(stable, canary int32) weirv1.WeightPair { return weirv1.WeightPair{Stable: stable, Canary: canary} }
+func w(stable, canary int32) weirv1.WeightPair {
+	return weirv1.WeightPair{Stable: stable, Canary: canary}
+}
 
 func setWeight(v int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(v)} }
 

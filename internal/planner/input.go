@@ -20,6 +20,9 @@ type Input struct {
 	Routes []Route
 	// AnalysisRuns owned by the Rollout, by name.
 	AnalysisRuns map[string]AnalysisRun
+	// AnalysisProblem says why an analysis the strategy names can't run (a template missing
+	// or invalid, an argument without a value); empty when every analysis can run.
+	AnalysisProblem string
 	// Now is the time of this decision.
 	Now time.Time
 }

@@ -45,6 +45,8 @@ type AnalysisRunPlan struct {
 	Analysis weirv1.RolloutAnalysis
 	// Background runs last for the whole release.
 	Background bool
+	// Where describes the step and weight, for the run's message ("step 2/5 at weight 20").
+	Where string
 }
 
 // Event is a Kubernetes Event to record on the Rollout.

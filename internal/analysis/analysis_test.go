@@ -1,0 +1,215 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+func TestRenderQuery(t *testing.T) {
+	cases := []struct {
+		name, query string
+		args        map[string]string
+		want, err   string
+	}{
+		{"in a label matcher", `rate(x{svc="{{args.service}}"}[1m])`, map[string]string{"service": "web-canary"}, `rate(x{svc="web-canary"}[1m])`, ""},
+		{"a quote can't end the literal", `x{svc="{{args.s}}"}`, map[string]string{"s": `a"} or vector(1) #`}, `x{svc="a\"} or vector(1) #"}`, ""},
+		{"a backslash is escaped", `x{svc="{{ args.s }}"}`, map[string]string{"s": `a\`}, `x{svc="a\\"}`, ""},
+		{"single-quoted literal", `x{svc='{{args.s}}'}`, map[string]string{"s": `it's`}, `x{svc='it\'s'}`, ""},
+		{"bare duration", `rate(x[{{args.window}}])`, map[string]string{"window": "5m"}, `rate(x[5m])`, ""},
+		{"bare value that would change the query", `rate(x[{{args.window}}])`, map[string]string{"window": "5m]) or vector(1"}, "", "not a plain number"},
+		{"unknown argument", `x{a="{{args.nope}}"}`, map[string]string{}, "", "has no value"},
+		{"escaped quote inside the literal keeps the state", `x{a="q\"{{args.s}}"}`, map[string]string{"s": `"`}, `x{a="q\"\""}`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := RenderQuery(tc.query, tc.args)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestConditions(t *testing.T) {
+	if _, err := CompileCondition("result <"); err == nil {
+		t.Error("a broken expression compiles")
+	}
+	if _, err := CompileCondition(`"x"`); err == nil || !strings.Contains(err.Error(), "not a bool") {
+		t.Errorf("a string-valued expression: %v", err)
+	}
+	c, err := CompileCondition("result < 0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c.Eval([]float64{0.01}); !ok {
+		t.Error("0.01 < 0.05 is false")
+	}
+	all, _ := CompileCondition("result.all(x, x < 0.5)")
+	if ok, err := all.Eval([]float64{0.1, 0.2}); !ok || err != nil {
+		t.Errorf("a vector of two series is a list: %v %v", ok, err)
+	}
+	if _, err := c.Eval([]float64{0.1, 0.2}); err == nil {
+		t.Error("comparing a list with a number should be an error, not a verdict")
+	}
+}
+
+func metric(success, failure string, mutate ...func(*weirv1.Metric)) weirv1.Metric {
+	m := weirv1.Metric{Name: "error-rate", SuccessCondition: success, FailureCondition: failure, Interval: "1s", Count: ptr.To[int32](3)}
+	for _, f := range mutate {
+		f(&m)
+	}
+	return m
+}
+
+func TestMeasure(t *testing.T) {
+	now := time.Now()
+	cases := []struct {
+		name   string
+		metric weirv1.Metric
+		res    Result
+		err    error
+		want   weirv1.AnalysisPhase
+	}{
+		{"success", metric("result < 0.05", ""), Result{Values: []float64{0.01}}, nil, weirv1.AnalysisSuccessful},
+		{"success condition false, no failure condition: failed", metric("result < 0.05", ""), Result{Values: []float64{0.3}}, nil, weirv1.AnalysisFailed},
+		{"failure condition holds", metric("result < 0.05", "result > 0.2"), Result{Values: []float64{0.3}}, nil, weirv1.AnalysisFailed},
+		{"between the two: inconclusive", metric("result < 0.05", "result > 0.2"), Result{Values: []float64{0.1}}, nil, weirv1.AnalysisInconclusive},
+		{"only a failure condition, not holding", metric("", "result > 0.2"), Result{Values: []float64{0.1}}, nil, weirv1.AnalysisSuccessful},
+		{"provider error is an Error, never a failure", metric("result < 0.05", ""), Result{}, errString("connection refused"), weirv1.AnalysisError},
+		{"no data defaults to inconclusive", metric("result < 0.05", ""), Result{NoData: true}, nil, weirv1.AnalysisInconclusive},
+		{"no data, onNoData Failure", metric("result < 0.05", "", func(m *weirv1.Metric) { m.OnNoData = weirv1.NoDataFailure }), Result{NoData: true}, nil, weirv1.AnalysisFailed},
+		{"no data, onNoData Success", metric("result < 0.05", "", func(m *weirv1.Metric) { m.OnNoData = weirv1.NoDataSuccess }), Result{NoData: true}, nil, weirv1.AnalysisSuccessful},
+		{"no data, onNoData Wait: not counted", metric("result < 0.05", "", func(m *weirv1.Metric) { m.OnNoData = weirv1.NoDataWait }), Result{NoData: true}, nil, weirv1.AnalysisPending},
+		{"condition that can't evaluate is an Error", metric("result < 0.05", ""), Result{Values: []float64{1, 2}}, nil, weirv1.AnalysisError},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j, err := NewJudge(tc.metric)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := j.Measure(tc.res, tc.err, now, now); got.Phase != tc.want {
+				t.Errorf("phase %s (%s), want %s", got.Phase, got.Message, tc.want)
+			}
+		})
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+func TestMetricPhase(t *testing.T) {
+	tally := func(m weirv1.Metric, phases ...weirv1.AnalysisPhase) weirv1.MetricResult {
+		var mr weirv1.MetricResult
+		for _, p := range phases {
+			Record(&mr, m, weirv1.Measurement{Phase: p, StartedAt: metav1.Now()})
+		}
+		return mr
+	}
+	S, F, I, E, P := weirv1.AnalysisSuccessful, weirv1.AnalysisFailed, weirv1.AnalysisInconclusive, weirv1.AnalysisError, weirv1.AnalysisPending
+	m := metric("result < 1", "")
+	cases := []struct {
+		name       string
+		metric     weirv1.Metric
+		phases     []weirv1.AnalysisPhase
+		terminated bool
+		want       weirv1.AnalysisPhase
+	}{
+		{"running until count", m, []weirv1.AnalysisPhase{S, S}, false, weirv1.AnalysisRunning},
+		{"count reached", m, []weirv1.AnalysisPhase{S, S, S}, false, S},
+		{"one failure beyond failureLimit 0", m, []weirv1.AnalysisPhase{S, F}, false, F},
+		{"failureLimit 1 tolerates one", metric("result < 1", "", func(m *weirv1.Metric) { m.FailureLimit = ptr.To[int32](1) }), []weirv1.AnalysisPhase{F, S}, false, weirv1.AnalysisRunning},
+		{"consecutiveFailureLimit", metric("result < 1", "", func(m *weirv1.Metric) {
+			m.FailureLimit = ptr.To[int32](5)
+			m.ConsecutiveFailureLimit = ptr.To[int32](2)
+			m.Count = ptr.To[int32](10)
+		}), []weirv1.AnalysisPhase{F, S, F, F}, false, F},
+		{"errors below the limit keep running", m, []weirv1.AnalysisPhase{E, E, E, E}, false, weirv1.AnalysisRunning},
+		{"consecutiveErrorLimit (default 5) errors in a row: Error", m, []weirv1.AnalysisPhase{E, E, E, E, E}, false, E},
+		{"a success resets the error streak", m, []weirv1.AnalysisPhase{E, E, E, E, S, E}, false, weirv1.AnalysisRunning},
+		{"errors don't use up the count", m, []weirv1.AnalysisPhase{S, E, S, E}, false, weirv1.AnalysisRunning},
+		{"inconclusive beyond its limit", m, []weirv1.AnalysisPhase{I}, false, I},
+		{"waiting for data is not counted", m, []weirv1.AnalysisPhase{P, P, P, S, S}, false, weirv1.AnalysisRunning},
+		{"no count: runs until the step ends", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), []weirv1.AnalysisPhase{S, S, S, S}, false, weirv1.AnalysisRunning},
+		{"no count, step ended", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), []weirv1.AnalysisPhase{S}, true, S},
+		{"no count, no interval: one measurement", metric("result < 1", "", func(m *weirv1.Metric) { m.Count, m.Interval = nil, "" }), []weirv1.AnalysisPhase{S}, false, S},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, msg := MetricPhase(tally(tc.metric, tc.phases...), tc.metric, tc.terminated)
+			if got != tc.want {
+				t.Errorf("phase %s (%s), want %s", got, msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunPhase(t *testing.T) {
+	mr := func(name string, p weirv1.AnalysisPhase, dry bool) weirv1.MetricResult {
+		return weirv1.MetricResult{Name: name, Phase: p, DryRun: dry, Message: string(p)}
+	}
+	S, F, I, E, R := weirv1.AnalysisSuccessful, weirv1.AnalysisFailed, weirv1.AnalysisInconclusive, weirv1.AnalysisError, weirv1.AnalysisRunning
+	cases := []struct {
+		results []weirv1.MetricResult
+		want    weirv1.AnalysisPhase
+	}{
+		{[]weirv1.MetricResult{mr("a", S, false), mr("b", S, false)}, S},
+		{[]weirv1.MetricResult{mr("a", S, false), mr("b", R, false)}, R},
+		{[]weirv1.MetricResult{mr("a", I, false), mr("b", R, false)}, I},
+		{[]weirv1.MetricResult{mr("a", I, false), mr("b", F, false)}, F},
+		{[]weirv1.MetricResult{mr("a", E, false), mr("b", I, false)}, E},
+		{[]weirv1.MetricResult{mr("a", F, true), mr("b", S, false)}, S},
+	}
+	for i, tc := range cases {
+		if got, msg := RunPhase(tc.results); got != tc.want {
+			t.Errorf("case %d: %s (%s), want %s", i, got, msg, tc.want)
+		}
+	}
+}
+
+func TestBackoffAndDue(t *testing.T) {
+	for n, want := range map[int32]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 6: 10 * time.Second} {
+		if got := ErrorBackoff(n, 10*time.Second); got != want {
+			t.Errorf("backoff after %d errors = %s, want %s", n, got, want)
+		}
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := metric("result < 1", "", func(m *weirv1.Metric) { m.InitialDelay = "5s"; m.Interval = "10s" })
+	if got := NextDue(weirv1.MetricResult{}, m, start); !got.Equal(start.Add(5 * time.Second)) {
+		t.Errorf("first measurement after initialDelay: %s", got)
+	}
+	mr := weirv1.MetricResult{Measurements: []weirv1.Measurement{{Phase: weirv1.AnalysisSuccessful, StartedAt: metav1.NewTime(start)}}}
+	if got := NextDue(mr, m, start); !got.Equal(start.Add(10 * time.Second)) {
+		t.Errorf("next after interval: %s", got)
+	}
+}
+
+func TestValidateTemplate(t *testing.T) {
+	spec := &weirv1.AnalysisTemplateSpec{
+		Args: []weirv1.Argument{{Name: "service"}},
+		Metrics: []weirv1.Metric{{Name: "m", SuccessCondition: "result <", Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
+			Query: `x{a="{{args.service}}",b="{{args.missing}}"}`}}}},
+	}
+	problems := strings.Join(ValidateTemplate(spec), "\n")
+	for _, want := range []string{"spec.metrics[0].successCondition", "spec.metrics[0].provider.prometheus.query: {{args.missing}} is not declared"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("problems %q lack %q", problems, want)
+		}
+	}
+	if got := MissingArgs(spec, map[string]bool{}); len(got) != 1 || got[0] != "service" {
+		t.Errorf("missing args %v", got)
+	}
+}

@@ -1,0 +1,118 @@
+package analysis
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// DefaultQueryTimeout bounds one query when the metric doesn't say.
+const DefaultQueryTimeout = 30 * time.Second
+
+// Result is what one query returned.
+type Result struct {
+	// Values, one per series (NaN samples dropped).
+	Values []float64
+	// NoData is true for an empty result or only NaN.
+	NoData bool
+}
+
+// String renders the result for status: "0.31", "[0.1,0.2]" or "no data".
+func (r Result) String() string {
+	if r.NoData {
+		return ""
+	}
+	parts := make([]string, len(r.Values))
+	for i, v := range r.Values {
+		parts[i] = strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// Credentials are read from a Secret by the caller and sent with every query.
+type Credentials struct {
+	BearerToken        string
+	Username, Password string
+}
+
+// QueryPrometheus runs an instant query. Any failure to get an answer (unreachable server,
+// 5xx, timeout, a query Prometheus refuses) is returned as an error: the caller records an
+// Error measurement, never a Failed one.
+func QueryPrometheus(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds Credentials, now time.Time) (Result, error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if p.InsecureSkipVerify {
+		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	rt := &headerRoundTripper{next: transport, headers: p.Headers, creds: creds}
+	client, err := promapi.NewClient(promapi.Config{Address: p.Address, RoundTripper: rt})
+	if err != nil {
+		return Result{}, fmt.Errorf("prometheus address %q: %w", p.Address, err)
+	}
+	timeout := p.Timeout.OrDefault(DefaultQueryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	value, _, _, err := promv1.NewAPI(client).Query(ctx, query, now)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return Result{}, fmt.Errorf("prometheus at %s did not answer within %s", p.Address, timeout)
+		}
+		return Result{}, fmt.Errorf("prometheus at %s: %w", p.Address, err)
+	}
+	return toResult(value)
+}
+
+func toResult(v model.Value) (Result, error) {
+	var values []float64
+	switch v := v.(type) {
+	case *model.Scalar:
+		values = []float64{float64(v.Value)}
+	case model.Vector:
+		for _, s := range v {
+			values = append(values, float64(s.Value))
+		}
+	default:
+		return Result{}, fmt.Errorf("query returned a %s; want a scalar or an instant vector", v.Type())
+	}
+	kept := values[:0]
+	for _, x := range values {
+		if !math.IsNaN(x) {
+			kept = append(kept, x)
+		}
+	}
+	return Result{Values: kept, NoData: len(kept) == 0}, nil
+}
+
+type headerRoundTripper struct {
+	next    http.RoundTripper
+	headers []weirv1.HTTPHeader
+	creds   Credentials
+}
+
+func (h *headerRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	for _, hd := range h.headers {
+		req.Header.Set(hd.Name, hd.Value)
+	}
+	switch {
+	case h.creds.BearerToken != "":
+		req.Header.Set("Authorization", "Bearer "+h.creds.BearerToken)
+	case h.creds.Username != "":
+		req.SetBasicAuth(h.creds.Username, h.creds.Password)
+	}
+	return h.next.RoundTrip(req)
+}

@@ -1,0 +1,208 @@
+package analysis
+
+import (
+	"fmt"
+	"time"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// Defaults of the verdict rules.
+const (
+	DefaultConsecutiveErrorLimit = 5
+	// MaxMeasurements kept per metric in status: enough to read a trend, bounded size.
+	MaxMeasurements = 10
+)
+
+// Judge is a metric with its conditions compiled.
+type Judge struct {
+	Metric  weirv1.Metric
+	Success *Condition
+	Failure *Condition
+}
+
+// NewJudge compiles a metric's conditions.
+func NewJudge(m weirv1.Metric) (*Judge, error) {
+	s, err := CompileCondition(m.SuccessCondition)
+	if err != nil {
+		return nil, fmt.Errorf("successCondition %w", err)
+	}
+	f, err := CompileCondition(m.FailureCondition)
+	if err != nil {
+		return nil, fmt.Errorf("failureCondition %w", err)
+	}
+	return &Judge{Metric: m, Success: s, Failure: f}, nil
+}
+
+// Measure judges one query outcome. A Pending measurement (no data, onNoData Wait) is
+// recorded but not counted.
+func (j *Judge) Measure(res Result, queryErr error, started, finished time.Time) weirv1.Measurement {
+	m := weirv1.Measurement{StartedAt: metav1Time(started), FinishedAt: ptrTime(finished), Value: res.String(), NoData: res.NoData}
+	switch {
+	case queryErr != nil:
+		m.Phase, m.Message = weirv1.AnalysisError, queryErr.Error()
+	case res.NoData:
+		m.Phase, m.Message = j.noData()
+	default:
+		m.Phase, m.Message = j.judge(res.Values)
+	}
+	return m
+}
+
+func (j *Judge) noData() (weirv1.AnalysisPhase, string) {
+	switch j.Metric.OnNoData {
+	case weirv1.NoDataFailure:
+		return weirv1.AnalysisFailed, "no data (onNoData: Failure)"
+	case weirv1.NoDataSuccess:
+		return weirv1.AnalysisSuccessful, "no data (onNoData: Success)"
+	case weirv1.NoDataWait:
+		return weirv1.AnalysisPending, "no data yet (onNoData: Wait): measuring again"
+	default:
+		return weirv1.AnalysisInconclusive, "no data (onNoData: Inconclusive)"
+	}
+}
+
+func (j *Judge) judge(values []float64) (weirv1.AnalysisPhase, string) {
+	if j.Failure != nil {
+		failed, err := j.Failure.Eval(values)
+		if err != nil {
+			return weirv1.AnalysisError, "failureCondition " + err.Error()
+		}
+		if failed {
+			return weirv1.AnalysisFailed, fmt.Sprintf("failureCondition %s holds", j.Failure.Expr)
+		}
+	}
+	if j.Success == nil {
+		return weirv1.AnalysisSuccessful, fmt.Sprintf("failureCondition %s does not hold", j.Failure.Expr)
+	}
+	ok, err := j.Success.Eval(values)
+	switch {
+	case err != nil:
+		return weirv1.AnalysisError, "successCondition " + err.Error()
+	case ok:
+		return weirv1.AnalysisSuccessful, fmt.Sprintf("successCondition %s holds", j.Success.Expr)
+	case j.Failure != nil:
+		return weirv1.AnalysisInconclusive, fmt.Sprintf("neither %s nor %s holds", j.Success.Expr, j.Failure.Expr)
+	default:
+		return weirv1.AnalysisFailed, fmt.Sprintf("successCondition %s does not hold", j.Success.Expr)
+	}
+}
+
+// Record adds a measurement to a metric's tally and returns the metric's new phase.
+func Record(mr *weirv1.MetricResult, metric weirv1.Metric, m weirv1.Measurement) {
+	mr.Measurements = append(mr.Measurements, m)
+	if len(mr.Measurements) > MaxMeasurements {
+		mr.Measurements = mr.Measurements[len(mr.Measurements)-MaxMeasurements:]
+	}
+	if m.Phase == weirv1.AnalysisPending {
+		return // no data, onNoData Wait: not counted
+	}
+	mr.Count++
+	switch m.Phase {
+	case weirv1.AnalysisSuccessful:
+		mr.Successful++
+		mr.ConsecutiveError, mr.ConsecutiveFailure = 0, 0
+	case weirv1.AnalysisFailed:
+		mr.Failed++
+		mr.ConsecutiveFailure++
+		mr.ConsecutiveError = 0
+	case weirv1.AnalysisInconclusive:
+		mr.Inconclusive++
+		mr.ConsecutiveError, mr.ConsecutiveFailure = 0, 0
+	case weirv1.AnalysisError:
+		mr.Error++
+		mr.ConsecutiveError++
+		mr.Count-- // errors are retried, they don't use up the metric's count
+	}
+}
+
+// MetricPhase decides a metric from its tally. terminated means its owner step ended.
+func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) (weirv1.AnalysisPhase, string) {
+	failureLimit := deref(metric.FailureLimit, 0)
+	inconclusiveLimit := deref(metric.InconclusiveLimit, 0)
+	errorLimit := deref(metric.ConsecutiveErrorLimit, DefaultConsecutiveErrorLimit)
+	last := ""
+	if n := len(mr.Measurements); n > 0 {
+		l := mr.Measurements[n-1]
+		last = l.Message
+		if l.Value != "" {
+			last = fmt.Sprintf("%s: %s", l.Value, l.Message)
+		}
+	}
+	switch {
+	case mr.Failed > failureLimit:
+		return weirv1.AnalysisFailed, fmt.Sprintf("%d of %d measurements failed (failureLimit %d); last %s", mr.Failed, mr.Count, failureLimit, last)
+	case metric.ConsecutiveFailureLimit != nil && mr.ConsecutiveFailure >= *metric.ConsecutiveFailureLimit:
+		return weirv1.AnalysisFailed, fmt.Sprintf("%d failed measurements in a row (consecutiveFailureLimit %d); last %s", mr.ConsecutiveFailure, *metric.ConsecutiveFailureLimit, last)
+	case mr.ConsecutiveError >= errorLimit:
+		return weirv1.AnalysisError, fmt.Sprintf("%d queries in a row got no answer (consecutiveErrorLimit %d); last: %s", mr.ConsecutiveError, errorLimit, last)
+	case mr.Inconclusive > inconclusiveLimit:
+		return weirv1.AnalysisInconclusive, fmt.Sprintf("%d inconclusive measurements (inconclusiveLimit %d); last %s", mr.Inconclusive, inconclusiveLimit, last)
+	case metric.Count != nil && mr.Count >= *metric.Count:
+		return weirv1.AnalysisSuccessful, fmt.Sprintf("%d measurements, %d failed; last %s", mr.Count, mr.Failed, last)
+	case metric.Count == nil && metric.Interval == "" && mr.Count >= 1:
+		return weirv1.AnalysisSuccessful, "measured once; " + last
+	case terminated:
+		return weirv1.AnalysisSuccessful, fmt.Sprintf("step ended after %d measurements, %d failed", mr.Count, mr.Failed)
+	}
+	return weirv1.AnalysisRunning, fmt.Sprintf("%d measurements so far; last %s", mr.Count, last)
+}
+
+// RunPhase is the worst phase of the metrics that decide (dry-run metrics don't): Failed,
+// then Error, then Inconclusive end the run at once; otherwise it runs until every metric
+// is Successful.
+func RunPhase(results []weirv1.MetricResult) (weirv1.AnalysisPhase, string) {
+	rank := map[weirv1.AnalysisPhase]int{weirv1.AnalysisFailed: 5, weirv1.AnalysisError: 4, weirv1.AnalysisInconclusive: 3,
+		weirv1.AnalysisRunning: 2, weirv1.AnalysisPending: 1, weirv1.AnalysisSuccessful: 0}
+	phase, msg := weirv1.AnalysisSuccessful, "all metrics successful"
+	for _, mr := range results {
+		if mr.DryRun {
+			continue
+		}
+		p := mr.Phase
+		if p == "" {
+			p = weirv1.AnalysisPending
+		}
+		if rank[p] > rank[phase] {
+			phase, msg = p, fmt.Sprintf("%s: %s", mr.Name, mr.Message)
+		}
+	}
+	if phase == weirv1.AnalysisPending {
+		phase = weirv1.AnalysisRunning
+	}
+	return phase, msg
+}
+
+// NextDue is when a metric should be measured next.
+func NextDue(mr weirv1.MetricResult, metric weirv1.Metric, started time.Time) time.Time {
+	n := len(mr.Measurements)
+	if n == 0 {
+		return started.Add(metric.InitialDelay.OrDefault(0))
+	}
+	last := mr.Measurements[n-1].StartedAt.Time
+	interval := metric.Interval.OrDefault(0)
+	if mr.ConsecutiveError > 0 {
+		return last.Add(ErrorBackoff(mr.ConsecutiveError, interval))
+	}
+	if mr.Measurements[n-1].Phase == weirv1.AnalysisPending && interval == 0 {
+		return last.Add(time.Second) // waiting for data with no interval: look again shortly
+	}
+	return last.Add(interval)
+}
+
+// ErrorBackoff doubles from 1 s after each failed query, up to the metric's interval (or 30 s).
+func ErrorBackoff(consecutive int32, interval time.Duration) time.Duration {
+	limit := 30 * time.Second
+	if interval > 0 && interval < limit {
+		limit = interval
+	}
+	d := time.Second << min(consecutive-1, 10)
+	return min(d, limit)
+}
+
+func deref(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}

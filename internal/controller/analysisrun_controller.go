@@ -1,0 +1,162 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/analysis"
+)
+
+// AnalysisRunReconciler takes the measurements of AnalysisRuns and judges them.
+type AnalysisRunReconciler struct {
+	Client client.Client
+	Now    func() time.Time
+	// Query runs one query (replaceable in tests of the reconciler's timing only).
+	Query func(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds analysis.Credentials, now time.Time) (analysis.Result, error)
+}
+
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysisruns,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysisruns/status,verbs=get;patch;update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+// Reconcile measures every metric that is due, judges, and writes the status once.
+func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var run weirv1.AnalysisRun
+	if err := r.Client.Get(ctx, req.NamespacedName, &run); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if run.Status.Phase.Completed() {
+		return ctrl.Result{}, nil
+	}
+	now := r.Now()
+	if run.Spec.StartAt == nil {
+		return ctrl.Result{}, nil // the Rollout sets it once the step's traffic is verified
+	}
+	if now.Before(run.Spec.StartAt.Time) {
+		return ctrl.Result{RequeueAfter: run.Spec.StartAt.Sub(now)}, nil
+	}
+	status := run.Status.DeepCopy()
+	status.ObservedGeneration = run.Generation
+	if status.StartedAt == nil {
+		status.StartedAt = &metav1.Time{Time: now}
+	}
+	args := map[string]string{}
+	for _, a := range run.Spec.Args {
+		if a.Value != nil {
+			args[a.Name] = *a.Value
+		}
+	}
+	next := time.Duration(0)
+	for _, metric := range run.Spec.Metrics {
+		mr := metricResult(status, metric)
+		if mr.Phase.Completed() {
+			continue
+		}
+		judge, err := analysis.NewJudge(metric)
+		if err != nil {
+			mr.Phase, mr.Message = weirv1.AnalysisError, err.Error()
+			continue
+		}
+		due := analysis.NextDue(*mr, metric, status.StartedAt.Time)
+		if !run.Spec.Terminate && !now.Before(due) {
+			analysis.Record(mr, metric, r.measure(ctx, &run, judge, args))
+			now = r.Now()
+		}
+		mr.Phase, mr.Message = analysis.MetricPhase(*mr, metric, run.Spec.Terminate)
+		if !mr.Phase.Completed() {
+			wait := max(analysis.NextDue(*mr, metric, status.StartedAt.Time).Sub(now), 100*time.Millisecond)
+			if next == 0 || wait < next {
+				next = wait
+			}
+		}
+	}
+	status.Phase, status.Message = analysis.RunPhase(status.MetricResults)
+	if step := run.Annotations[stepAnnotation]; step != "" && status.Phase.Completed() {
+		status.Message += " at " + step
+	}
+	updated := run.DeepCopy()
+	updated.Status = *status
+	if err := r.Client.Status().Patch(ctx, updated, client.MergeFrom(&run)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if status.Phase.Completed() {
+		return ctrl.Result{}, nil
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+// measure runs one query and judges it.
+func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.AnalysisRun, judge *analysis.Judge, args map[string]string) weirv1.Measurement {
+	started := r.Now()
+	p := judge.Metric.Provider.Prometheus
+	query, err := analysis.RenderQuery(p.Query, args)
+	if err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
+	creds, err := r.credentials(ctx, run.Namespace, p.Auth)
+	if err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
+	res, err := r.Query(ctx, p, query, creds, started)
+	return judge.Measure(res, err, started, r.Now())
+}
+
+func (r *AnalysisRunReconciler) credentials(ctx context.Context, ns string, auth *weirv1.PrometheusAuth) (analysis.Credentials, error) {
+	if auth == nil {
+		return analysis.Credentials{}, nil
+	}
+	var secret corev1.Secret
+	switch {
+	case auth.BearerTokenSecret != nil:
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: auth.BearerTokenSecret.Name}, &secret); err != nil {
+			return analysis.Credentials{}, fmt.Errorf("bearer token Secret %s: %w", auth.BearerTokenSecret.Name, err)
+		}
+		return analysis.Credentials{BearerToken: string(secret.Data[auth.BearerTokenSecret.Key])}, nil
+	case auth.BasicAuthSecret != nil:
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: auth.BasicAuthSecret.Name}, &secret); err != nil {
+			return analysis.Credentials{}, fmt.Errorf("basic auth Secret %s: %w", auth.BasicAuthSecret.Name, err)
+		}
+		return analysis.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
+	}
+	return analysis.Credentials{}, nil
+}
+
+func metricResult(status *weirv1.AnalysisRunStatus, metric weirv1.Metric) *weirv1.MetricResult {
+	for i := range status.MetricResults {
+		if status.MetricResults[i].Name == metric.Name {
+			return &status.MetricResults[i]
+		}
+	}
+	status.MetricResults = append(status.MetricResults, weirv1.MetricResult{Name: metric.Name, Phase: weirv1.AnalysisRunning, DryRun: metric.DryRun})
+	return &status.MetricResults[len(status.MetricResults)-1]
+}
+
+// SetupWithManager registers the reconciler; queries can be slow, so several runs are
+// measured at once.
+func (r *AnalysisRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Query == nil {
+		r.Query = analysis.QueryPrometheus
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		// Its own status writes don't wake it: it requeues itself for the next measurement.
+		For(&weirv1.AnalysisRun{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
+		Complete(r)
+}
