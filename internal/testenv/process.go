@@ -18,12 +18,17 @@ type process struct {
 }
 
 func startProcess(dir, logDir, name string, args ...string) (*process, error) {
+	return startProcessPath(filepath.Join(dir, name), logDir, name, args...)
+}
+
+// startProcessPath starts the binary at path, logging to logDir/name.log.
+func startProcessPath(path, logDir, name string, args ...string) (*process, error) {
 	logPath := filepath.Join(logDir, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(dir, name), args...)
+	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Own process group, killed with the test binary even if it dies without cleanup.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -1,0 +1,240 @@
+package controller_test
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/testenv"
+)
+
+// traffic is a test application behind the canary: its exporter counts requests and 5xx
+// answers at a chosen error rate, scraped every second by a real Prometheus.
+type traffic struct {
+	exporter  *testenv.Exporter
+	prom      *testenv.Prometheus
+	errorRate atomic.Int64 // per mille
+	stop      chan struct{}
+}
+
+func startTraffic(t *testing.T, errorRatePerMille int64) *traffic {
+	exp, err := testenv.StartExporter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp.Set(`http_requests_total{service="canary",code="200"}`, 0)
+	exp.Set(`http_requests_total{service="canary",code="500"}`, 0)
+	prom, err := testenv.StartPrometheus(exp.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &traffic{exporter: exp, prom: prom, stop: make(chan struct{})}
+	tr.errorRate.Store(errorRatePerMille)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tr.stop:
+				return
+			case <-tick.C:
+				bad := float64(tr.errorRate.Load()) / 100 // of 10 requests
+				exp.Add(`http_requests_total{service="canary",code="500"}`, bad)
+				exp.Add(`http_requests_total{service="canary",code="200"}`, 10-bad)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(tr.stop)
+		prom.Close()
+		exp.Close()
+	})
+	return tr
+}
+
+// errorRateTemplate is the AnalysisTemplate an SRE would write for the 5xx ratio.
+func (r *release) errorRateTemplate(promURL string, count int32) {
+	tmpl := &weirv1.AnalysisTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "error-rate", Namespace: r.ns},
+		Spec: weirv1.AnalysisTemplateSpec{
+			Args: []weirv1.Argument{{Name: "service"}},
+			Metrics: []weirv1.Metric{{
+				Name:                  "error-rate",
+				Interval:              "1s",
+				Count:                 ptr.To(count),
+				OnNoData:              weirv1.NoDataWait,
+				SuccessCondition:      "result < 0.05",
+				FailureCondition:      "result >= 0.05",
+				ConsecutiveErrorLimit: ptr.To[int32](3),
+				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
+					Address: promURL,
+					Timeout: "2s",
+					Query: `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[5s]))` +
+						` / sum(rate(http_requests_total{service="{{args.service}}"}[5s]))`,
+				}},
+			}},
+		},
+	}
+	r.g.Expect(k8s.Create(r.ctx, tmpl)).To(Succeed())
+}
+
+func analysisStep() weirv1.CanaryStep {
+	return weirv1.CanaryStep{Analysis: &weirv1.RolloutAnalysis{
+		Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}},
+		Args:      []weirv1.AnalysisRunArgument{{Name: "service", Value: ptr.To("canary")}},
+	}}
+}
+
+func (r *release) run(name string) *weirv1.AnalysisRun {
+	var run weirv1.AnalysisRun
+	if err := k8s.Get(r.ctx, clientKey(r.ns, name), &run); err != nil {
+		return nil
+	}
+	return &run
+}
+
+// TestFailingAnalysisAbortsByItself: the canary answers 30% 5xx; the analysis step fails and
+// the Rollout aborts on its own, traffic back to 100/0.
+func TestFailingAnalysisAbortsByItself(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 300)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 5)
+	r.create(r.rollout(4, setWeight(20), analysisStep(), pause("")))
+	r.waitHealthy()
+
+	r.setImage("web:2")
+	g.Eventually(func() string {
+		if a := r.get().Status.Aborted; a != nil {
+			return a.Reason
+		}
+		return ""
+	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
+	ro := r.get()
+	g.Expect(ro.Status.Aborted.Message).To(And(ContainSubstring("error-rate"), ContainSubstring("result >= 0.05"), ContainSubstring("step 2/3 (weight 20)")))
+	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}))
+	run := r.run(fmt.Sprintf("web-%s-2-1", ro.Status.CurrentPodHash))
+	g.Expect(run).NotTo(BeNil())
+	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisFailed))
+	m := run.Status.MetricResults[0]
+	g.Expect(m.Failed).To(BeNumerically(">=", 1))
+	last := m.Measurements[len(m.Measurements)-1]
+	g.Expect(last.Phase).To(Equal(weirv1.AnalysisFailed))
+	g.Expect(last.Value).To(HavePrefix("0.3"))
+	g.Expect(r.events()).To(ContainSubstring("RolloutAborted"))
+}
+
+// TestHealthyAnalysisPromotes: no errors, the analysis succeeds and the release completes.
+func TestHealthyAnalysisPromotes(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 0)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 3)
+	r.create(r.rollout(4, setWeight(20), analysisStep()))
+	stable := r.waitHealthy().Status.StableRS
+
+	r.setImage("web:2")
+	g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).ShouldNot(Equal(stable))
+	done := r.waitHealthy()
+	g.Expect(done.Status.StableRS).NotTo(Equal(stable))
+	run := r.run(fmt.Sprintf("web-%s-2-1", done.Status.StableRS))
+	g.Expect(run).NotTo(BeNil())
+	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
+	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(3)))
+}
+
+// TestPrometheusOutagePausesNotAborts: Prometheus goes away mid-analysis. The run ends in
+// Error after consecutiveErrorLimit failed queries and the Rollout pauses with traffic where it
+// was; with Prometheus back, resume runs the analysis again and the release completes.
+func TestPrometheusOutagePausesNotAborts(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 0)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 8)
+	r.create(r.rollout(4, setWeight(20), analysisStep()))
+	r.waitHealthy()
+
+	r.setImage("web:2")
+	var runName string
+	g.Eventually(func() int32 {
+		runName = r.get().Status.Canary.StepAnalysisRun
+		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
+			return run.Status.MetricResults[0].Successful
+		}
+		return 0
+	}, timeout, poll).Should(BeNumerically(">=", 1), "a first good measurement")
+	tr.prom.Stop()
+
+	g.Eventually(func() string {
+		if p := r.get().Status.Paused; p != nil {
+			return p.Reason
+		}
+		return ""
+	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisError), func() string { return describe(r.get()) })
+	ro := r.get()
+	g.Expect(ro.Status.Aborted).To(BeNil(), "a Prometheus outage never aborts a healthy release")
+	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhasePaused))
+	g.Expect(ro.Status.Message).To(ContainSubstring("kubectl weir resume web"))
+	g.Expect(r.weights()).To(Equal([2]int32{80, 20}), "traffic stays where it was")
+	g.Expect(r.run(runName).Status.Phase).To(Equal(weirv1.AnalysisError))
+	g.Expect(r.run(runName).Status.Message).To(ContainSubstring("consecutiveErrorLimit 3"))
+
+	g.Expect(tr.prom.Start()).To(Succeed())
+	r.request(weirv1.RequestResume)
+	done := r.waitHealthy()
+	g.Expect(strings.HasSuffix(runName, "-1")).To(BeTrue())
+	retried := r.run(strings.TrimSuffix(runName, "-1") + "-2")
+	g.Expect(retried).NotTo(BeNil())
+	g.Expect(retried.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
+	g.Expect(done.Status.Aborted).To(BeNil())
+}
+
+// TestBadTemplateIsSurfaced: a condition that doesn't compile is reported on the template and
+// on the Rollout that uses it, naming the field.
+func TestBadTemplateIsSurfaced(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate("http://127.0.0.1:9", 3)
+	var tmpl weirv1.AnalysisTemplate
+	g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
+	tmpl.Spec.Metrics[0].SuccessCondition = "result <"
+	g.Expect(k8s.Update(r.ctx, &tmpl)).To(Succeed())
+	g.Eventually(func() string {
+		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
+		for _, c := range tmpl.Status.Conditions {
+			if c.Type == "Valid" && c.Status == metav1.ConditionFalse && c.ObservedGeneration == tmpl.Generation {
+				return c.Message
+			}
+		}
+		return ""
+	}, timeout, poll).Should(ContainSubstring("spec.metrics[0].successCondition"))
+
+	step := analysisStep()
+	step.Analysis.Args = nil // and the argument is missing
+	r.create(r.rollout(2, setWeight(20), step))
+	g.Eventually(func() string {
+		for _, c := range r.get().Status.Conditions {
+			if c.Type == weirv1.ConditionInvalidSpec && c.Status == metav1.ConditionTrue {
+				return c.Message
+			}
+		}
+		return ""
+	}, timeout, poll).Should(And(
+		ContainSubstring("spec.strategy.canary.steps[1].analysis: template error-rate: spec.metrics[0].successCondition"),
+		ContainSubstring(`spec.strategy.canary.steps[1].analysis.args: template error-rate needs argument "service"`)))
+}
