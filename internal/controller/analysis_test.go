@@ -211,9 +211,11 @@ func TestBadTemplateIsSurfaced(t *testing.T) {
 	r.route(nil)
 	r.errorRateTemplate("http://127.0.0.1:9", 3)
 	var tmpl weirv1.AnalysisTemplate
-	g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
-	tmpl.Spec.Metrics[0].SuccessCondition = "result <"
-	g.Expect(k8s.Update(r.ctx, &tmpl)).To(Succeed())
+	g.Eventually(func() error { // Weir writes the template's status meanwhile
+		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
+		tmpl.Spec.Metrics[0].SuccessCondition = "result <"
+		return k8s.Update(r.ctx, &tmpl)
+	}, timeout, poll).Should(Succeed())
 	g.Eventually(func() string {
 		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
 		for _, c := range tmpl.Status.Conditions {

@@ -91,10 +91,13 @@ func TestThirdPartyWeightEditIsUndone(t *testing.T) {
 			RequestHeaderModifier: &gatewayv1.HTTPHeaderFilter{Set: []gatewayv1.HTTPHeader{{Name: "x-docs", Value: "1"}}}}},
 		BackendRefs: []gatewayv1.HTTPBackendRef{backend("docs", 1)},
 	}
-	created := r.route(nil, docs)
-	// An unrelated backend in the main rule.
-	created.Spec.Rules[0].BackendRefs = append(created.Spec.Rules[0].BackendRefs, backend("web-legacy", 5))
-	g.Expect(k8s.Update(r.ctx, created)).To(Succeed())
+	r.route(nil, docs)
+	// An unrelated backend in the main rule (the stand-in gateway writes the status meanwhile).
+	g.Eventually(func() error {
+		route := r.routeObject()
+		route.Spec.Rules[0].BackendRefs = append(route.Spec.Rules[0].BackendRefs, backend("web-legacy", 5))
+		return k8s.Update(r.ctx, route)
+	}, timeout, poll).Should(Succeed())
 	r.create(r.rollout(4, setWeight(30), pause("")))
 	r.waitHealthy()
 	r.setImage("web:2")

@@ -122,9 +122,11 @@ func (r *release) get() *weirv1.Rollout {
 
 // setImage changes the pod template: a new revision.
 func (r *release) setImage(image string) {
-	ro := r.get()
-	ro.Spec.Template.Spec.Containers[0].Image = image
-	r.g.Expect(k8s.Update(r.ctx, ro)).To(Succeed())
+	r.g.Eventually(func() error { // Weir writes the status meanwhile: retry on conflict
+		ro := r.get()
+		ro.Spec.Template.Spec.Containers[0].Image = image
+		return k8s.Update(r.ctx, ro)
+	}, timeout, poll).Should(Succeed())
 }
 
 // request writes an operator request into status, as kubectl weir does.
