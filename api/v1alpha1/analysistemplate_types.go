@@ -53,7 +53,7 @@ type Argument struct {
 
 // Metric is one measurement repeated over time and the conditions that judge it.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.successCondition) || has(self.failureCondition) || (has(self.dryRun) && self.dryRun)",message="a metric needs successCondition or failureCondition (or dryRun: true)"
+// +kubebuilder:validation:XValidation:rule="has(self.successCondition) || has(self.failureCondition) || (has(self.dryRun) && self.dryRun) || has(self.provider.judge)",message="a metric needs successCondition or failureCondition (or dryRun: true)"
 // +kubebuilder:validation:XValidation:rule="!has(self.count) || self.count <= 1 || has(self.interval)",message="a metric with count greater than 1 needs an interval",fieldPath=".interval"
 type Metric struct {
 	// Name of the metric, unique in the template.
@@ -139,11 +139,67 @@ const (
 )
 
 // MetricProvider holds exactly one provider.
-// +kubebuilder:validation:XValidation:rule="has(self.prometheus)",message="provider needs prometheus"
+// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.judge)].filter(x, x).size() == 1",message="provider needs exactly one of prometheus or judge"
 type MetricProvider struct {
 	// Prometheus queries a Prometheus server's HTTP API.
 	// +optional
 	Prometheus *PrometheusProvider `json:"prometheus,omitempty"`
+	// Judge compares the canary's samples with the baseline's (Mann-Whitney U test).
+	// +optional
+	Judge *JudgeProvider `json:"judge,omitempty"`
+}
+
+// JudgeProvider compares two samples of the same measurement, the canary's and the
+// baseline's (usually the stable revision's), with a Mann-Whitney U test: canary-vs-baseline
+// analysis without an external service. Each query is run as a range query over window, and
+// every value of every series is one sample. The measurement's result is 1 (Pass), 0.5
+// (Marginal) or 0 (Fail); without conditions, Pass succeeds, Fail fails and Marginal is
+// Inconclusive.
+type JudgeProvider struct {
+	// Prometheus is where both queries run (its query field is unused).
+	Prometheus PrometheusEndpoint `json:"prometheus"`
+	// CanaryQuery is the canary's measurement, e.g. per-pod p99 latency of the canary.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	CanaryQuery string `json:"canaryQuery"`
+	// BaselineQuery is the same measurement of the baseline.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	BaselineQuery string `json:"baselineQuery"`
+	// Window of samples to compare (default 2m), sampled every step (default 10s).
+	// +optional
+	Window Duration `json:"window,omitempty"`
+	// +optional
+	Step Duration `json:"step,omitempty"`
+	// Direction that is bad for the canary: Increase (e.g. latency, the default), Decrease
+	// (e.g. throughput) or Either.
+	// +kubebuilder:validation:Enum=Increase;Decrease;Either
+	// +kubebuilder:default=Increase
+	// +optional
+	Direction string `json:"direction,omitempty"`
+	// EffectSize is the smallest relative difference of the medians that matters (default
+	// 0.1: a canary 10% slower). Smaller differences pass even when significant.
+	// +optional
+	EffectSize *string `json:"effectSize,omitempty"`
+	// Confidence required to call a difference (default 0.95).
+	// +optional
+	Confidence *string `json:"confidence,omitempty"`
+	// MinSamples each side needs before judging; fewer is no data (default 10).
+	// +kubebuilder:validation:Minimum=3
+	// +optional
+	MinSamples *int32 `json:"minSamples,omitempty"`
+}
+
+// PrometheusEndpoint is a Prometheus server to query.
+type PrometheusEndpoint struct {
+	// Address of the Prometheus server.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
+	// +kubebuilder:validation:MaxLength=2048
+	Address string `json:"address"`
+	// Timeout of one query (default 30s).
+	// +optional
+	Timeout Duration `json:"timeout,omitempty"`
 }
 
 // PrometheusProvider runs an instant query against Prometheus.

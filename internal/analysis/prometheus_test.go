@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	exp.Set(`test_ratio{svc="a"}`, 0.3)
 	exp.Set(`test_ratio{svc="b"}`, 0.1)
 	exp.Set(`test_nan`, math.NaN())
+	exp.Set(`test_latency{rev="stable"}`, 0.100)
+	exp.Set(`test_latency{rev="canary-slow"}`, 0.130)
+	exp.Set(`test_latency{rev="canary-same"}`, 0.100)
 	prom, err := testenv.StartPrometheus(exp.Addr)
 	if err != nil {
 		println("prometheus:", err.Error())
@@ -126,3 +129,32 @@ func TestPrometheusFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestJudgeAgainstPrometheus compares range samples of a slow and an equal canary with the
+// stable baseline through the real query API.
+func TestJudgeAgainstPrometheus(t *testing.T) {
+	judge := func(canary string) (analysis.Result, string) {
+		j := &weirv1.JudgeProvider{Prometheus: weirv1.PrometheusEndpoint{Address: promURL}, Window: "20s", Step: "1s",
+			MinSamples: ptrInt32(10)}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			res, msg, err := analysis.QueryJudge(context.Background(), j, `test_latency{rev="`+canary+`"}`, `test_latency{rev="stable"}`,
+				analysis.Credentials{}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.NoData || time.Now().After(deadline) {
+				return res, msg
+			}
+			time.Sleep(500 * time.Millisecond) // Prometheus gathers a sample a second
+		}
+	}
+	if res, msg := judge("canary-slow"); res.NoData || res.Values[0] != analysis.JudgeFail {
+		t.Errorf("a 30%% slower canary: %+v %s", res, msg)
+	}
+	if res, msg := judge("canary-same"); res.NoData || res.Values[0] != analysis.JudgePass {
+		t.Errorf("an equal canary: %+v %s", res, msg)
+	}
+}
+
+func ptrInt32(v int32) *int32 { return &v }

@@ -22,10 +22,20 @@ func ValidateTemplate(spec *weirv1.AnalysisTemplateSpec) []string {
 		if _, err := CompileCondition(m.FailureCondition); err != nil {
 			problems = append(problems, fmt.Sprintf("spec.metrics[%d].failureCondition: %v", i, err))
 		}
+		queries := map[string]string{}
 		if p := m.Provider.Prometheus; p != nil {
-			for _, name := range Placeholders(p.Query) {
+			queries["prometheus.query"] = p.Query
+		}
+		if j := m.Provider.Judge; j != nil {
+			queries["judge.canaryQuery"], queries["judge.baselineQuery"] = j.CanaryQuery, j.BaselineQuery
+			if _, err := Settings(j); err != nil {
+				problems = append(problems, fmt.Sprintf("spec.metrics[%d].provider.judge: %v", i, err))
+			}
+		}
+		for field, query := range queries {
+			for _, name := range Placeholders(query) {
 				if !declared[name] {
-					problems = append(problems, fmt.Sprintf("spec.metrics[%d].provider.prometheus.query: {{args.%s}} is not declared in spec.args", i, name))
+					problems = append(problems, fmt.Sprintf("spec.metrics[%d].provider.%s: {{args.%s}} is not declared in spec.args", i, field, name))
 				}
 			}
 		}

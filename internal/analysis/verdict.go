@@ -21,8 +21,12 @@ type Judge struct {
 	Failure *Condition
 }
 
-// NewJudge compiles a metric's conditions.
+// NewJudge compiles a metric's conditions. A judge metric without conditions passes on Pass,
+// fails on Fail and is Inconclusive on Marginal.
 func NewJudge(m weirv1.Metric) (*Judge, error) {
+	if m.Provider.Judge != nil && m.SuccessCondition == "" && m.FailureCondition == "" {
+		m.SuccessCondition, m.FailureCondition = "result == 1.0", "result == 0.0"
+	}
 	s, err := CompileCondition(m.SuccessCondition)
 	if err != nil {
 		return nil, fmt.Errorf("successCondition %w", err)

@@ -102,6 +102,9 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 // measure runs one query and judges it.
 func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.AnalysisRun, judge *analysis.Judge, args map[string]string) weirv1.Measurement {
 	started := r.Now()
+	if j := judge.Metric.Provider.Judge; j != nil {
+		return r.measureJudge(ctx, judge, j, args, started)
+	}
 	p := judge.Metric.Provider.Prometheus
 	query, err := analysis.RenderQuery(p.Query, args)
 	if err != nil {
@@ -113,6 +116,24 @@ func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.Analysi
 	}
 	res, err := r.Query(ctx, p, query, creds, started)
 	return judge.Measure(res, err, started, r.Now())
+}
+
+// measureJudge compares the canary's and the baseline's samples.
+func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, judge *analysis.Judge, j *weirv1.JudgeProvider, args map[string]string, started time.Time) weirv1.Measurement {
+	canary, err := analysis.RenderQuery(j.CanaryQuery, args)
+	if err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
+	baseline, err := analysis.RenderQuery(j.BaselineQuery, args)
+	if err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
+	res, detail, err := analysis.QueryJudge(ctx, j, canary, baseline, analysis.Credentials{}, started)
+	m := judge.Measure(res, err, started, r.Now())
+	if detail != "" {
+		m.Message = detail + "; " + m.Message
+	}
+	return m
 }
 
 func (r *AnalysisRunReconciler) credentials(ctx context.Context, ns string, auth *weirv1.PrometheusAuth) (analysis.Credentials, error) {
