@@ -25,6 +25,9 @@ type Options struct {
 	// Pods also runs kube-controller-manager, kube-scheduler and kwok with one fake Node, so
 	// ReplicaSets create pods that become Ready.
 	Pods bool
+	// NoKwok leaves kwok and its fake Node out (with Pods): a test's own node agent runs the
+	// pods instead.
+	NoKwok bool
 	// ServiceCIDR for kube-apiserver; e2e uses a range inside 127.0.0.0/8 so Service
 	// ClusterIPs are loopback addresses a local proxy can bind.
 	ServiceCIDR string
@@ -41,7 +44,7 @@ type Env struct {
 	LogDir string
 
 	env   *envtest.Environment
-	procs []*process
+	procs []*Process
 }
 
 // NewScheme knows core Kubernetes kinds, Gateway API v1 and Weir's kinds.
@@ -100,7 +103,7 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	if opts.Pods {
-		if err := e.startPodMachinery(bin); err != nil {
+		if err := e.startPodMachinery(bin, !opts.NoKwok); err != nil {
 			e.Stop()
 			return nil, err
 		}
@@ -122,8 +125,8 @@ func (e *Env) writeAdminKubeconfig() error {
 }
 
 // startPodMachinery runs what turns ReplicaSets into Ready pods without a kubelet.
-func (e *Env) startPodMachinery(bin string) error {
-	if err := requireBinaries(bin, "kube-controller-manager", "kube-scheduler", "kwok", "kwok-stages.yaml"); err != nil {
+func (e *Env) startPodMachinery(bin string, kwok bool) error {
+	if err := requireBinaries(bin, "kube-controller-manager", "kube-scheduler"); err != nil {
 		return err
 	}
 	kc := "--kubeconfig=" + e.Kubeconfig
@@ -143,12 +146,20 @@ func (e *Env) startPodMachinery(bin string) error {
 			"--cidr=10.244.0.0/16", "--node-ip=127.0.0.1", "--node-lease-duration-seconds=40",
 			"--server-address=127.0.0.1:0"}},
 	}
+	if !kwok {
+		starts = starts[:2]
+	} else if err := requireBinaries(bin, "kwok", "kwok-stages.yaml"); err != nil {
+		return err
+	}
 	for _, s := range starts {
 		p, err := startProcess(bin, e.LogDir, s.name, s.args...)
 		if err != nil {
 			return err
 		}
 		e.procs = append(e.procs, p)
+	}
+	if !kwok {
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -177,8 +188,8 @@ func fakeNode() *corev1.Node {
 func (e *Env) waitNodeReady(ctx context.Context) error {
 	for {
 		for _, p := range e.procs {
-			if p.exited() {
-				return fmt.Errorf("%s exited:\n%s", p.name, p.tail())
+			if p.Exited() {
+				return fmt.Errorf("%s exited:\n%s", p.name, p.Tail())
 			}
 		}
 		var node corev1.Node
@@ -200,7 +211,7 @@ func (e *Env) waitNodeReady(ctx context.Context) error {
 // Stop stops every process the harness started, then kube-apiserver and etcd.
 func (e *Env) Stop() {
 	for i := len(e.procs) - 1; i >= 0; i-- {
-		e.procs[i].stop()
+		e.procs[i].Stop()
 	}
 	e.procs = nil
 	if e.env != nil {

@@ -9,20 +9,25 @@ import (
 	"time"
 )
 
-// process is a control-plane binary started by the harness, logging to a file.
-type process struct {
+// Process is a binary started by the harness, logging to a file.
+type Process struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
 	done chan struct{}
 }
 
-func startProcess(dir, logDir, name string, args ...string) (*process, error) {
-	return startProcessPath(filepath.Join(dir, name), logDir, name, args...)
+func startProcess(dir, logDir, name string, args ...string) (*Process, error) {
+	return StartProcess(filepath.Join(dir, name), logDir, name, args...)
 }
 
-// startProcessPath starts the binary at path, logging to logDir/name.log.
-func startProcessPath(path, logDir, name string, args ...string) (*process, error) {
+// StartProcess starts the binary at path, logging to logDir/name.log.
+func StartProcess(path, logDir, name string, args ...string) (*Process, error) {
+	return StartProcessEnv(path, logDir, name, nil, args...)
+}
+
+// StartProcessEnv is StartProcess with extra environment variables ("KEY=value").
+func StartProcessEnv(path, logDir, name string, env []string, args ...string) (*Process, error) {
 	logPath := filepath.Join(logDir, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -30,13 +35,16 @@ func startProcessPath(path, logDir, name string, args ...string) (*process, erro
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// Own process group, killed with the test binary even if it dies without cleanup.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p := &Process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		logFile.Close()
@@ -45,8 +53,8 @@ func startProcessPath(path, logDir, name string, args ...string) (*process, erro
 	return p, nil
 }
 
-// exited reports whether the process has already stopped (a startup failure).
-func (p *process) exited() bool {
+// Exited reports whether the process has already stopped (a startup failure).
+func (p *Process) Exited() bool {
 	select {
 	case <-p.done:
 		return true
@@ -55,9 +63,9 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop sends SIGTERM to the process group, then SIGKILL after a grace period.
-func (p *process) stop() {
-	if p.exited() {
+// Stop sends SIGTERM to the process group, then SIGKILL after a grace period.
+func (p *Process) Stop() {
+	if p.Exited() {
 		return
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
@@ -69,11 +77,23 @@ func (p *process) stop() {
 	}
 }
 
-// tail returns the end of the process's log, for error messages.
-func (p *process) tail() string {
+// Tail returns the end of the process's log, for error messages.
+func (p *Process) Tail() string {
 	data, _ := os.ReadFile(p.log)
 	if len(data) > 2000 {
 		data = data[len(data)-2000:]
 	}
 	return string(data)
 }
+
+// Kill stops the process at once with SIGKILL (a crash, for tests of recovery).
+func (p *Process) Kill() {
+	if p.Exited() {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }

@@ -18,7 +18,7 @@ type Prometheus struct {
 	bin     string
 	dir     string
 	address string
-	proc    *process
+	proc    *Process
 }
 
 // StartPrometheus starts Prometheus scraping the given host:port targets.
@@ -57,7 +57,7 @@ scrape_configs:
 
 // Start (re)starts the server on the same address and storage.
 func (p *Prometheus) Start() error {
-	proc, err := startProcessPath(p.bin, p.dir, "prometheus",
+	proc, err := StartProcess(p.bin, p.dir, "prometheus",
 		"--config.file="+filepath.Join(p.dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(p.dir, "data"),
 		"--web.listen-address="+p.address,
@@ -68,8 +68,8 @@ func (p *Prometheus) Start() error {
 	p.proc = proc
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		if proc.exited() {
-			return fmt.Errorf("prometheus exited:\n%s", proc.tail())
+		if proc.Exited() {
+			return fmt.Errorf("prometheus exited:\n%s", proc.Tail())
 		}
 		if resp, err := http.Get(p.URL + "/-/ready"); err == nil {
 			resp.Body.Close()
@@ -79,13 +79,13 @@ func (p *Prometheus) Start() error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("prometheus not ready after a minute:\n%s", proc.tail())
+	return fmt.Errorf("prometheus not ready after a minute:\n%s", proc.Tail())
 }
 
 // Stop stops the server (its data stays for a restart).
 func (p *Prometheus) Stop() {
 	if p.proc != nil {
-		p.proc.stop()
+		p.proc.Stop()
 		p.proc = nil
 	}
 }
