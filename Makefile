@@ -13,8 +13,10 @@ all: build
 ##@ Development
 
 .PHONY: tools
-tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and controller-gen into bin/ (cold: ~10 min).
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen and Traefik into bin/ (cold: ~15 min); install Prometheus.
 	hack/tools.sh
+	hack/traefik.sh
+	hack/prometheus.sh
 
 .PHONY: generate
 generate: ## Regenerate deepcopy code and CRDs from api/.
@@ -50,9 +52,27 @@ build: ## Build the controller and the kubectl plugin into bin/.
 test: tools verify-generated fmt-check vet ## Everything: generated files current, vet, unit tests, control-plane tests.
 	KUBEBUILDER_ASSETS=$(BIN) WEIR_BIN=$(BIN) go test $(GO_TEST_FLAGS) ./...
 
+DEMO_DIR ?= $(or $(TMPDIR),/tmp)/weir-demo
+
 .PHONY: demo
-demo: tools build ## Start a local control plane, install Weir's CRDs and the samples, and show them.
+demo: tools build ## The whole job on a local stack: release a good version (promoted) and a bad one (aborted by analysis).
 	go run ./hack/demo
+
+.PHONY: demo-up
+demo-up: tools build ## Start the stack with the demo app deployed and leave it running (see the printed instructions).
+	@mkdir -p $(DEMO_DIR)
+	@if [ -f $(DEMO_DIR)/demo.pid ] && kill -0 $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null; then echo "already up: make demo-down first"; exit 1; fi
+	go build -o $(BIN)/weir-demo ./hack/demo
+	@setsid $(BIN)/weir-demo -up > $(DEMO_DIR)/demo.log 2>&1 & echo $$! > $(DEMO_DIR)/demo.pid
+	@for i in $$(seq 1 300); do grep -q '^ready' $(DEMO_DIR)/demo.log 2>/dev/null && break; \
+		kill -0 $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null || { cat $(DEMO_DIR)/demo.log; exit 1; }; sleep 1; done
+	@cat $(DEMO_DIR)/demo.log
+
+.PHONY: demo-down
+demo-down: ## Stop what demo-up started.
+	@if [ -f $(DEMO_DIR)/demo.pid ]; then kill $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null || true; \
+		while kill -0 $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null; do sleep 0.2; done; rm -f $(DEMO_DIR)/demo.pid; echo "stopped"; \
+	else echo "nothing running"; fi
 
 .PHONY: help
 help:

@@ -3,8 +3,9 @@ package nodeagent
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
+	"net/http"
+	"net/http/httputil"
 	"sort"
 	"strings"
 	"sync"
@@ -16,8 +17,9 @@ import (
 )
 
 // serviceProxy plays kube-proxy: it listens on each Service's ClusterIP:port (loopback
-// addresses, thanks to a service CIDR inside 127.0.0.0/8) and forwards each connection to a
-// ready pod its current selector picks, round robin.
+// addresses, thanks to a service CIDR inside 127.0.0.0/8) and forwards to the ready pods its
+// current selector picks, round robin. It is HTTP-aware because the only workload here is the
+// HTTP demo app.
 type serviceProxy struct {
 	c        client.Client
 	backends func(ns string, selector map[string]string, port int32) []string
@@ -88,33 +90,25 @@ func (p *serviceProxy) sync(ctx context.Context) {
 	}
 }
 
+// serve proxies each HTTP request (not each TCP connection) to a ready backend that the
+// Service's current selector picks: a gateway's keep-alive connections must not stay pinned
+// to a revision the selector has moved away from.
 func (p *serviceProxy) serve(l *listener) {
-	for {
-		conn, err := l.l.Accept()
-		if err != nil {
-			return
-		}
-		go p.forward(l, conn)
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			backends := p.backends(l.ns, *l.selector.Load(), l.target)
+			if len(backends) == 0 {
+				r.Out.URL.Host = "" // no ready endpoint: the transport fails and the client gets 502
+				return
+			}
+			sort.Strings(backends)
+			r.Out.URL.Scheme = "http"
+			r.Out.URL.Host = backends[int(l.next.Add(1)-1)%len(backends)]
+			r.Out.Host = r.In.Host
+		},
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
 	}
-}
-
-func (p *serviceProxy) forward(l *listener, conn net.Conn) {
-	defer conn.Close()
-	backends := p.backends(l.ns, *l.selector.Load(), l.target)
-	if len(backends) == 0 {
-		return // no ready endpoint: the connection closes, as with kube-proxy's reject
-	}
-	sort.Strings(backends)
-	backend := backends[int(l.next.Add(1)-1)%len(backends)]
-	up, err := net.DialTimeout("tcp", backend, 2*time.Second)
-	if err != nil {
-		return
-	}
-	defer up.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, conn); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(conn, up); done <- struct{}{} }()
-	<-done
+	_ = http.Serve(l.l, proxy)
 }
 
 func (p *serviceProxy) close() {

@@ -67,13 +67,16 @@ func (a App) Objects(promURL string, steps []weirv1.CanaryStep) []client.Object 
 		Spec: weirv1.AnalysisTemplateSpec{
 			Args: []weirv1.Argument{{Name: "service"}},
 			Metrics: []weirv1.Metric{{
-				Name: "error-rate", Interval: "1s", Count: ptr.To[int32](3),
+				// Traefik creates a Service's 5xx counter at its first 5xx, and rate() needs two
+				// samples of it: the initial delay lets a failing canary's counter exist long
+				// enough to be seen, rather than reading "no 5xx series" as 0 errors.
+				Name: "error-rate", Interval: "2s", Count: ptr.To[int32](3), InitialDelay: "8s",
 				OnNoData: weirv1.NoDataWait, SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					Address: promURL, Timeout: "5s",
 					// A canary without 5xx yet has no 5xx series: "or vector(0)" makes that 0.
-					Query: fmt.Sprintf(`(sum(rate(traefik_service_requests_total{service=~"%s",code=~"5.."}[5s])) or vector(0))`, svcRegex) +
-						fmt.Sprintf(` / sum(rate(traefik_service_requests_total{service=~"%s"}[5s]))`, svcRegex),
+					Query: fmt.Sprintf(`(sum(rate(traefik_service_requests_total{service=~"%s",code=~"5.."}[10s])) or vector(0))`, svcRegex) +
+						fmt.Sprintf(` / sum(rate(traefik_service_requests_total{service=~"%s"}[10s]))`, svcRegex),
 				}},
 			}},
 		},
