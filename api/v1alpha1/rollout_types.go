@@ -130,6 +130,11 @@ type RolloutStatus struct {
 	// +optional
 	ProgressedAt *metav1.Time `json:"progressedAt,omitempty"`
 
+	// Retries counts the retries of the current revision's release; analysis runs of a
+	// retried release get new names, so an earlier failed run never decides it.
+	// +optional
+	Retries int32 `json:"retries,omitempty"`
+
 	// CollisionCount makes the pod-template hash unique when two templates hash alike.
 	// +optional
 	CollisionCount *int32 `json:"collisionCount,omitempty"`

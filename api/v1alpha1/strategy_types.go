@@ -348,6 +348,10 @@ type CanaryStatus struct {
 
 // BlueGreenStatus is the blue-green strategy's state.
 type BlueGreenStatus struct {
+	// Weights on the routes when trafficRouting is set: stable is the active Service's
+	// weight, canary the preview Service's.
+	// +optional
+	Weights *Weights `json:"weights,omitempty"`
 	// ActiveSelector is the pod-template hash the active Service selects.
 	// +optional
 	ActiveSelector string `json:"activeSelector,omitempty"`

@@ -10,23 +10,37 @@ import (
 
 // stepAnalysis runs an analysis step: it wants its AnalysisRun and reads its verdict.
 func (d *decision) stepAnalysis(a *weirv1.RolloutAnalysis, i int32, steps int, weight int32) bool {
-	base := fmt.Sprintf("%s-%s-%d", d.r.Name, d.in.CurrentHash, i+1)
-	name := d.s.Canary.StepAnalysisRun
+	base := d.runBase(fmt.Sprint(i + 1))
+	where := fmt.Sprintf("step %d/%d", i+1, steps)
+	return d.runAnalysis(a, base, &d.s.Canary.StepAnalysisRun, where, fmt.Sprintf("%s (weight %d)", where, weight))
+}
+
+// runBase names the runs of this release: <rollout>-<hash>[-r<retries>]-<what>.
+func (d *decision) runBase(what string) string {
+	if d.s.Retries > 0 {
+		return fmt.Sprintf("%s-%s-r%d-%s", d.r.Name, d.in.CurrentHash, d.s.Retries, what)
+	}
+	return fmt.Sprintf("%s-%s-%s", d.r.Name, d.in.CurrentHash, what)
+}
+
+// runAnalysis wants the run of an analysis (named base-N, N counting attempts, recorded in
+// *field) and reports whether it succeeded; a failed, errored or inconclusive run aborts or
+// pauses the release.
+func (d *decision) runAnalysis(a *weirv1.RolloutAnalysis, base string, field *string, where, detail string) bool {
+	name := *field
 	if !strings.HasPrefix(name, base+"-") {
 		name = nextRunName(base, name)
-		d.s.Canary.StepAnalysisRun = name
+		*field = name
 	}
-	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a,
-		Where: fmt.Sprintf("step %d/%d (weight %d)", i+1, steps, weight)})
+	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a, Where: detail})
 	run, ok := d.in.AnalysisRuns[name]
-	where := fmt.Sprintf("step %d/%d: analysis %s", i+1, steps, name)
+	where = fmt.Sprintf("%s: analysis %s", where, name)
 	switch {
 	case !ok || !run.Phase.Completed():
 		d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonAnalysisRunning
-		d.message = fmt.Sprintf("%s running at weight %d", where, weight)
+		d.message = fmt.Sprintf("%s running (%s)", where, detail)
 		return false
 	case run.Phase == weirv1.AnalysisSuccessful:
-		d.s.Canary.StepAnalysisRun = ""
 		return true
 	default:
 		d.analysisVerdict(where, run)
@@ -40,7 +54,7 @@ func (d *decision) backgroundAnalysis(c *weirv1.CanaryStrategy, i int32) {
 	if bg == nil || (bg.StartingStep != nil && i < *bg.StartingStep) || d.s.Paused != nil {
 		return
 	}
-	base := fmt.Sprintf("%s-%s-background", d.r.Name, d.in.CurrentHash)
+	base := d.runBase("background")
 	name := d.s.Canary.BackgroundAnalysisRun
 	if !strings.HasPrefix(name, base+"-") {
 		name = nextRunName(base, name)

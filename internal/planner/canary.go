@@ -239,10 +239,15 @@ func (d *decision) finish(c *weirv1.CanaryStrategy, canaryWant int32) {
 // aborted keeps all traffic on stable; the canary scales down only after weight 0 was read
 // back from every route, plus abortScaleDownDelaySeconds.
 func (d *decision) aborted(c *weirv1.CanaryStrategy) {
-	hash, stable := d.in.CurrentHash, d.s.StableRS
-	d.plan.Scale[stable] = d.replicas
+	d.plan.Scale[d.s.StableRS] = d.replicas
 	d.setTraffic(c.TrafficRouting, 0, nil, nil)
 	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
+	d.scaleDownAborted(d.in.CurrentHash, seconds(c.AbortScaleDownDelaySeconds, 30))
+}
+
+// scaleDownAborted keeps the aborted revision up until traffic is verified off it and the
+// delay has passed, then scales it to zero; it writes the Degraded state that explains it.
+func (d *decision) scaleDownAborted(hash string, delay time.Duration) {
 	a := d.s.Aborted
 	current := int32(0)
 	if rs := d.byHash[hash]; rs != nil {
@@ -259,13 +264,13 @@ func (d *decision) aborted(c *weirv1.CanaryStrategy) {
 		a.WeightVerifiedAt = d.now()
 		fallthrough
 	default:
-		until := a.WeightVerifiedAt.Add(seconds(c.AbortScaleDownDelaySeconds, 30))
+		until := a.WeightVerifiedAt.Add(delay)
 		if d.in.Now.Before(until) {
-			d.message += fmt.Sprintf("all traffic on stable; canary scales down in %s", until.Sub(d.in.Now).Round(time.Second))
+			d.message += fmt.Sprintf("all traffic on stable; the new revision scales down in %s", until.Sub(d.in.Now).Round(time.Second))
 			d.plan.requeue(until.Sub(d.in.Now))
 		} else {
 			d.plan.Scale[hash] = 0
-			d.message += "all traffic on stable, canary scaled down"
+			d.message += "all traffic on stable, the new revision scaled down"
 		}
 	}
 	d.message += fmt.Sprintf(". Retry with 'kubectl weir retry %s' or push a new revision", d.r.Name)

@@ -145,7 +145,7 @@ func TestCanaryTransitions(t *testing.T) {
 			expect{phase: weirv1.PhaseDegraded, scale: map[string]int32{"v1": 4, "v2": 2}, requeue: 30 * time.Second}},
 		{"aborted, delay over: canary scaled down",
 			world{replicas: 4, current: "v2", steps: four, status: releasing(3, aborted(ptr.To(t0.Add(-31*time.Second)))), rs: []ReplicaSet{rs("v1", 4), rs("v2", 2)}, canarySv: "v2", weights: w(100, 0)},
-			expect{phase: weirv1.PhaseDegraded, scale: map[string]int32{"v1": 4, "v2": 0}, message: "canary scaled down"}},
+			expect{phase: weirv1.PhaseDegraded, scale: map[string]int32{"v1": 4, "v2": 0}, message: "new revision scaled down"}},
 		{"aborted but weight 0 not read back: the canary is not scaled down on faith",
 			world{replicas: 4, current: "v2", steps: four, status: releasing(3, aborted(nil)), rs: []ReplicaSet{rs("v1", 4), rs("v2", 2)}, canarySv: "v2", weights: w(50, 50)},
 			expect{phase: weirv1.PhaseDegraded, scale: map[string]int32{"v1": 4, "v2": 2}, message: "moving all traffic back"}},

@@ -59,14 +59,11 @@ func Decide(in Input) Plan {
 		d.s.Selector = sel.String()
 	}
 
-	switch {
-	case d.r.Spec.Strategy.Canary != nil:
+	if d.r.Spec.Strategy.Canary != nil {
 		d.s.Strategy = "Canary"
 		d.canary()
-	default:
-		d.s.Strategy = "BlueGreen"
-		d.markInvalid(weirv1.ReasonInvalidSpec, "the blueGreen strategy is not implemented yet; use canary")
-		d.holdReplicas()
+	} else {
+		d.blueGreen()
 	}
 	d.countReplicas()
 	d.trackProgress()
@@ -119,11 +116,16 @@ func (d *decision) trackRevision() {
 	d.s.StepStartedAt = d.now()
 	d.s.ProgressedAt = d.now()
 	d.s.Aborted = nil
+	d.s.Retries = 0
 	if d.s.Paused != nil && d.s.Paused.Reason != weirv1.ReasonOperatorPause {
 		d.s.Paused = nil
 	}
 	if d.s.Canary != nil {
 		d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+	}
+	if d.s.BlueGreen != nil {
+		d.s.BlueGreen.PreviewAvailableAt, d.s.BlueGreen.SwitchedAt = nil, nil
+		d.s.BlueGreen.PrePromotionAnalysisRun, d.s.BlueGreen.PostPromotionAnalysisRun = "", ""
 	}
 	switch {
 	case previous == "" || hash == d.s.StableRS && previous == d.s.StableRS:

@@ -20,6 +20,7 @@ type world struct {
 	current  string
 	rs       []ReplicaSet
 	canarySv string // hash the canary Service selects
+	stableSv string // hash the stable Service selects (default: status.stableRS)
 	route    *Route // nil: a route accepted with weights equal to weights
 	weights  weirv1.WeightPair
 	injected []string
@@ -55,6 +56,10 @@ func (w world) input() Input {
 	if w.route != nil {
 		route = *w.route
 	}
+	stableSv := w.stableSv
+	if stableSv == "" {
+		stableSv = w.status.StableRS
+	}
 	runs := w.runs
 	if runs == nil {
 		runs = map[string]AnalysisRun{}
@@ -63,7 +68,7 @@ func (w world) input() Input {
 		Rollout:      ro,
 		CurrentHash:  w.current,
 		ReplicaSets:  w.rs,
-		Services:     map[string]Service{"stable": {Hash: w.status.StableRS}, "canary": {Hash: w.canarySv}},
+		Services:     map[string]Service{"stable": {Hash: stableSv}, "canary": {Hash: w.canarySv}},
 		Routes:       []Route{route},
 		AnalysisRuns: runs,
 		Now:          now,

@@ -62,11 +62,15 @@ func (d *decision) handleRequest(steps int) {
 			return
 		}
 		d.s.Aborted = nil
+		d.s.Retries++
 		d.s.CurrentStepIndex = ptr.To[int32](0)
 		d.s.StepStartedAt = d.now()
 		d.s.ProgressedAt = d.now()
 		if d.s.Canary != nil {
 			d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+		}
+		if bg := d.s.BlueGreen; bg != nil {
+			bg.PreviewAvailableAt, bg.SwitchedAt, bg.PrePromotionAnalysisRun, bg.PostPromotionAnalysisRun = nil, nil, "", ""
 		}
 		d.plan.event("Retried", fmt.Sprintf("release of %s retried by %s from step 1", d.in.CurrentHash, who))
 	case weirv1.RequestPause:
@@ -85,12 +89,28 @@ func (d *decision) handleRequest(steps int) {
 			refuse("not paused")
 			return
 		}
-		if d.s.Paused.Reason != weirv1.ReasonOperatorPause && d.s.Canary != nil && d.s.Canary.StepAnalysisRun != "" {
-			d.s.Canary.StepAnalysisRun = nextAttempt(d.s.Canary.StepAnalysisRun) // run the analysis again
+		if d.s.Paused.Reason != weirv1.ReasonOperatorPause {
+			d.retryAnalysis() // run the analysis that paused the release again
 		}
 		d.s.Paused = nil
 		d.s.StepStartedAt = d.now()
 		d.s.ProgressedAt = d.now()
 		d.plan.event("Resumed", fmt.Sprintf("release resumed by %s", who))
 	}
+}
+
+// retryAnalysis names a new attempt for the analysis the release waits on.
+func (d *decision) retryAnalysis() {
+	var field *string
+	switch {
+	case d.s.Canary != nil && d.s.Canary.StepAnalysisRun != "":
+		field = &d.s.Canary.StepAnalysisRun
+	case d.s.BlueGreen != nil && ptr.Deref(d.s.CurrentStepIndex, 0) == stagePreview && d.s.BlueGreen.PrePromotionAnalysisRun != "":
+		field = &d.s.BlueGreen.PrePromotionAnalysisRun
+	case d.s.BlueGreen != nil && d.s.BlueGreen.PostPromotionAnalysisRun != "":
+		field = &d.s.BlueGreen.PostPromotionAnalysisRun
+	default:
+		return
+	}
+	*field = nextAttempt(*field)
 }

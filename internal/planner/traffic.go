@@ -38,7 +38,9 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 		return
 	}
 	d.plan.Traffic = &Traffic{Weights: want, HeaderRoutes: headers, MirrorRoutes: mirrors}
-	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = names(headers, mirrors)
+	if d.s.Canary != nil {
+		d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = names(headers, mirrors)
+	}
 
 	wantRules := injectedNames(headers, mirrors)
 	observed, agree := (*weirv1.WeightPair)(nil), true
@@ -64,11 +66,11 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 			}
 		}
 	}
-	w := d.s.Canary.Weights
-	if w == nil {
-		w = &weirv1.Weights{}
-		d.s.Canary.Weights = w
+	slot := d.weightsStatus()
+	if *slot == nil {
+		*slot = &weirv1.Weights{}
 	}
+	w := *slot
 	if w.Desired != want {
 		w.VerifiedAt = nil
 	}
@@ -83,6 +85,14 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	}
 }
 
+// weightsStatus is where the strategy records its route weights.
+func (d *decision) weightsStatus() **weirv1.Weights {
+	if d.s.BlueGreen != nil && d.r.Spec.Strategy.BlueGreen != nil {
+		return &d.s.BlueGreen.Weights
+	}
+	return &d.s.Canary.Weights
+}
+
 func (d *decision) fail(reason, message string) {
 	if d.verified { // keep the first problem: it is what to fix first
 		d.verified, d.trafficReason, d.trafficMessage = false, reason, message
@@ -91,7 +101,7 @@ func (d *decision) fail(reason, message string) {
 
 // verifiedCanaryWeight is the canary weight read back from every route.
 func (d *decision) verifiedCanaryWeight() int32 {
-	if w := d.s.Canary.Weights; w != nil && w.Verified != nil {
+	if w := *d.weightsStatus(); w != nil && w.Verified != nil {
 		return w.Verified.Canary
 	}
 	return -1

@@ -1,0 +1,225 @@
+package planner
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/utils/ptr"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// Blue-green releases use the step index for their stage: the preview stage (the new
+// revision up beside the active one, pre-promotion analysis, the promotion gate), the
+// switched stage (traffic on the new revision, post-promotion analysis, the old revision
+// still up), and done. Promote moves one stage on, promote-full to done.
+const (
+	stagePreview  int32 = 0
+	stageSwitched int32 = 1
+	stagesDone    int32 = 2
+)
+
+func (d *decision) blueGreen() {
+	b := d.r.Spec.Strategy.BlueGreen
+	d.s.Strategy = "BlueGreen"
+	if d.s.BlueGreen == nil {
+		d.s.BlueGreen = &weirv1.BlueGreenStatus{}
+	}
+	d.firstRevision()
+	d.trackRevision()
+	reason, problem := d.checkReferences(b.ActiveService, b.PreviewService, b.TrafficRouting)
+	if problem == "" && d.in.AnalysisProblem != "" {
+		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
+	}
+	if problem != "" {
+		d.markInvalid(reason, problem)
+		d.holdReplicas()
+		return
+	}
+	d.handleRequest(int(stagesDone))
+	if d.in.CurrentHash == d.s.StableRS {
+		d.blueGreenIdle(b)
+		return
+	}
+	d.blueGreenRelease(b)
+}
+
+// blueGreenIdle: the active revision at full size behind both Services, all route weight
+// on the active Service.
+func (d *decision) blueGreenIdle(b *weirv1.BlueGreenStrategy) {
+	stable := d.s.StableRS
+	d.plan.Scale[stable] = d.replicas
+	d.scaleDownOthers(stable)
+	d.plan.Selectors[b.ActiveService] = stable
+	d.plan.Selectors[b.PreviewService] = stable
+	d.s.BlueGreen.ActiveSelector, d.s.BlueGreen.PreviewSelector = stable, stable
+	d.setTraffic(b.TrafficRouting, 0, nil, nil)
+	d.verifySelector(b, b.ActiveService, stable)
+	switch avail := d.available(stable); {
+	case avail < d.replicas:
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("%d of %d pods of revision %s available", avail, d.replicas, stable))
+	case !d.verified:
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, d.trafficMessage)
+	default:
+		d.phase, d.reason = weirv1.PhaseHealthy, weirv1.ReasonHealthy
+		d.message = fmt.Sprintf("revision %s is active with %d pods", stable, d.replicas)
+	}
+}
+
+// verifySelector counts a Service selector switch as traffic verification when no routes
+// carry the traffic: the Service read back must select the revision.
+func (d *decision) verifySelector(b *weirv1.BlueGreenStrategy, svc, hash string) {
+	if b.TrafficRouting != nil || !d.verified {
+		return
+	}
+	if got := d.in.Services[svc].Hash; got != hash {
+		d.verified, d.trafficReason = false, weirv1.ReasonWeightMismatch
+		d.trafficMessage = fmt.Sprintf("Service %s selects revision %q, want %s", svc, got, hash)
+	}
+}
+
+func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	stage := min(max(ptr.Deref(d.s.CurrentStepIndex, 0), 0), stagesDone)
+	d.s.CurrentStepIndex = ptr.To(stage)
+	d.scaleDownOthers(stable, hash)
+	d.plan.Scale[stable] = d.replicas
+	d.plan.Selectors[b.PreviewService] = hash
+	d.s.BlueGreen.PreviewSelector = hash
+
+	if d.s.Aborted != nil {
+		d.blueGreenAborted(b)
+		return
+	}
+	if stage == stagePreview {
+		if !d.preview(b) {
+			return
+		}
+		stage = stageSwitched
+		d.s.CurrentStepIndex = ptr.To(stage)
+		d.s.StepStartedAt = d.now()
+		d.s.ProgressedAt = d.now()
+	}
+	if !d.switchTraffic(b) {
+		return
+	}
+	if stage == stageSwitched && b.PostPromotionAnalysis != nil {
+		base := d.runBase("post")
+		if !d.runAnalysis(b.PostPromotionAnalysis, base, &d.s.BlueGreen.PostPromotionAnalysisRun, "post-promotion", "post-promotion analysis") {
+			if d.s.Aborted != nil { // failed: straight back to the old revision
+				d.blueGreenAborted(b)
+			}
+			return
+		}
+	}
+	d.s.CurrentStepIndex = ptr.To(stagesDone)
+	d.plan.ScaleDownAt[stable] = d.in.Now.Add(seconds(b.ScaleDownDelaySeconds, 30))
+	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is active; revision %s scales down in %s",
+		hash, stable, seconds(b.ScaleDownDelaySeconds, 30)))
+	d.s.StableRS = hash
+	d.s.ProgressedAt = d.now()
+	d.blueGreenIdle(b)
+}
+
+// preview brings the new revision up behind the preview Service only, runs the
+// pre-promotion analysis and holds the promotion gate. It reports whether to switch now.
+func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	size := d.replicas
+	if b.PreviewReplicaCount != nil {
+		size = min(*b.PreviewReplicaCount, d.replicas)
+	}
+	d.plan.Scale[hash] = size
+	d.plan.Selectors[b.ActiveService] = stable
+	d.s.BlueGreen.ActiveSelector = stable
+	d.setTraffic(b.TrafficRouting, 0, nil, nil)
+	if avail := d.available(hash); avail < size {
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("preview: %d of %d pods of revision %s available", avail, size, hash))
+		return false
+	}
+	if d.s.BlueGreen.PreviewAvailableAt == nil {
+		d.s.BlueGreen.PreviewAvailableAt = d.now()
+		d.plan.event("PreviewReady", fmt.Sprintf("revision %s is up behind Service %s", hash, b.PreviewService))
+	}
+	if d.s.Paused != nil {
+		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		return false
+	}
+	if b.PrePromotionAnalysis != nil {
+		base := d.runBase("pre")
+		if !d.runAnalysis(b.PrePromotionAnalysis, base, &d.s.BlueGreen.PrePromotionAnalysisRun, "pre-promotion", "pre-promotion analysis against the preview") {
+			if d.s.Aborted != nil {
+				d.blueGreenAborted(b)
+			}
+			return false
+		}
+	}
+	if !ptr.Deref(b.AutoPromotionEnabled, true) {
+		d.phase, d.reason = weirv1.PhasePaused, weirv1.ReasonWaitingForPromotion
+		d.message = fmt.Sprintf("preview %s ready behind Service %s; promote with 'kubectl weir promote %s'", hash, b.PreviewService, d.r.Name)
+		return false
+	}
+	at := d.s.BlueGreen.PreviewAvailableAt.Add(time.Duration(b.AutoPromotionSeconds) * time.Second)
+	if d.in.Now.Before(at) {
+		d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
+		d.message = fmt.Sprintf("preview %s ready; auto-promotion in %s", hash, at.Sub(d.in.Now).Round(time.Second))
+		d.plan.requeue(at.Sub(d.in.Now))
+		return false
+	}
+	d.plan.event("Promoting", fmt.Sprintf("switching traffic to revision %s", hash))
+	return true
+}
+
+// switchTraffic moves users to the new revision once all its replicas are available: the
+// active Service's selector, or with routes the weights 0/100 between active and preview.
+// It reports whether the switch is verified.
+func (d *decision) switchTraffic(b *weirv1.BlueGreenStrategy) bool {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	d.plan.Scale[hash] = d.replicas
+	if d.s.BlueGreen.SwitchedAt == nil {
+		if avail := d.available(hash); avail < d.replicas {
+			d.plan.Selectors[b.ActiveService] = stable
+			d.setTraffic(b.TrafficRouting, 0, nil, nil)
+			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+				fmt.Sprintf("promotion: %d of %d pods of revision %s available; traffic switches when all are", avail, d.replicas, hash))
+			return false
+		}
+	}
+	active := hash
+	if b.TrafficRouting != nil {
+		active = stable // the routes switch, the active Service stays on the old revision
+		d.setTraffic(b.TrafficRouting, 100, nil, nil)
+	} else {
+		d.setTraffic(nil, 0, nil, nil)
+	}
+	d.plan.Selectors[b.ActiveService] = active
+	d.s.BlueGreen.ActiveSelector = active
+	d.verifySelector(b, b.ActiveService, active)
+	if !d.verified {
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, "switching: "+d.trafficMessage)
+		return false
+	}
+	if d.s.BlueGreen.SwitchedAt == nil {
+		d.s.BlueGreen.SwitchedAt = d.now()
+		d.plan.event("Switched", fmt.Sprintf("traffic is on revision %s; revision %s stays up", hash, stable))
+	}
+	if d.s.Paused != nil {
+		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		return false
+	}
+	return true
+}
+
+// blueGreenAborted: traffic on the old revision (switched back if it had moved), the
+// preview scaled down only once that is verified and abortScaleDownDelaySeconds passed.
+func (d *decision) blueGreenAborted(b *weirv1.BlueGreenStrategy) {
+	hash, stable := d.in.CurrentHash, d.s.StableRS
+	d.plan.Scale[stable] = d.replicas
+	d.plan.Selectors[b.ActiveService] = stable
+	d.s.BlueGreen.ActiveSelector = stable
+	d.setTraffic(b.TrafficRouting, 0, nil, nil)
+	d.verifySelector(b, b.ActiveService, stable)
+	d.scaleDownAborted(hash, seconds(b.AbortScaleDownDelaySeconds, 30))
+}
