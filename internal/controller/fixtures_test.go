@@ -47,8 +47,11 @@ func newRelease(t *testing.T) *release {
 func (r *release) key() client.ObjectKey { return client.ObjectKey{Namespace: r.ns, Name: r.name} }
 
 // services creates web-stable and web-canary selecting app=web.
-func (r *release) services() {
-	for _, name := range []string{"web-stable", "web-canary"} {
+func (r *release) services() { r.servicesNamed("web-stable", "web-canary") }
+
+// servicesNamed creates Services selecting app=web.
+func (r *release) servicesNamed(names ...string) {
+	for _, name := range names {
 		svc := &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.ns},
 			Spec: corev1.ServiceSpec{
