@@ -197,7 +197,7 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 		{"metric missing query", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Query = "" }),
 			[]string{"spec.metrics[0].provider.prometheus.query"}},
 		{"metric without provider", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider = weirv1.MetricProvider{} }),
-			[]string{"spec.metrics[0].provider", "provider needs prometheus"}},
+			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus or judge"}},
 		{"prometheus address without scheme", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "prometheus:9090" }),
 			[]string{"spec.metrics[0].provider.prometheus.address", "must start with http:// or https://"}},
 		{"metric without any condition", template(func(a *weirv1.AnalysisTemplate) { metric(a).SuccessCondition = "" }),
