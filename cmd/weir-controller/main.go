@@ -19,10 +19,14 @@ func main() {
 	var metricsAddr, probeAddr string
 	var leaderElect bool
 	var leaderElectionNamespace string
+	var qps float64
+	var burst int
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", "127.0.0.1:8081", "address of the /healthz and /readyz endpoints")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles (on in the Helm chart)")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (default: the pod's namespace)")
+	flag.Float64Var(&qps, "kube-api-qps", 200, "requests per second to the API server (client-side limit)")
+	flag.IntVar(&burst, "kube-api-burst", 400, "burst of requests to the API server above kube-api-qps")
 	opts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	opts.BindFlags(flag.CommandLine)
 	flag.Usage = func() {
@@ -33,7 +37,11 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	// client-go's default (5 QPS, or 20 from controller-runtime) makes hundreds of releases
+	// queue behind the rate limiter; Weir writes only what changed, so a higher cap is safe.
+	cfg.QPS, cfg.Burst = float32(qps), burst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  controller.NewScheme(),
 		Cache:                   controller.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},

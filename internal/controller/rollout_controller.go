@@ -6,11 +6,13 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -39,6 +41,8 @@ type RolloutReconciler struct {
 	Recorder recorder.EventRecorder
 	// Now is the clock (tests may replace it).
 	Now func() time.Time
+	// Workers reconcile different Rollouts in parallel (default 8).
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts,verbs=get;list;watch
@@ -95,6 +99,9 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 // was read: an operator request written meanwhile makes it conflict and the reconcile retry,
 // so requests are never lost.
 func (r *RolloutReconciler) patchStatus(ctx context.Context, ro *weirv1.Rollout, status weirv1.RolloutStatus) error {
+	if equality.Semantic.DeepEqual(ro.Status, status) {
+		return nil // never write what didn't change
+	}
 	updated := ro.DeepCopy()
 	updated.Status = status
 	return r.Client.Status().Patch(ctx, updated, client.MergeFromWithOptions(ro, client.MergeFromWithOptimisticLock{}))
@@ -116,6 +123,9 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
+	if r.Workers == 0 {
+		r.Workers = 8
+	}
 	ctx := context.Background()
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexServices, func(o client.Object) []string {
@@ -129,6 +139,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged()))).
 		Owns(&appsv1.ReplicaSet{}).
 		Owns(&weirv1.AnalysisRun{}).

@@ -2,6 +2,7 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -36,9 +37,20 @@ func CacheOptions() cache.Options {
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.ReplicaSet{}: {Label: labels.NewSelector().Add(*hasHash)},
+			&appsv1.ReplicaSet{}: {Label: labels.NewSelector().Add(*hasHash), Transform: stripPodTemplate},
 		},
 	}
+}
+
+// stripPodTemplate drops the pod spec of cached ReplicaSets: Weir reads their labels, size
+// and status, never their template (it patches them with diffs, creates them from the
+// Rollout), and the template is most of their memory.
+func stripPodTemplate(obj any) (any, error) {
+	if rs, ok := obj.(*appsv1.ReplicaSet); ok {
+		rs.ManagedFields = nil
+		rs.Spec.Template.Spec = corev1.PodSpec{}
+	}
+	return obj, nil
 }
 
 // Setup registers every Weir reconciler with the manager.
