@@ -3,6 +3,7 @@ package v1alpha1_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,8 +33,10 @@ func TestSamplesAreAccepted(t *testing.T) {
 		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 		for {
 			var obj unstructured.Unstructured
-			if err := dec.Decode(&obj.Object); err != nil {
+			if err := dec.Decode(&obj.Object); err == io.EOF {
 				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", f, err)
 			}
 			if len(obj.Object) == 0 {
 				continue
