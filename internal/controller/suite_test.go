@@ -5,16 +5,12 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"go.uber.org/zap/zapcore"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/weir-dev/weir/internal/controller"
 	"github.com/weir-dev/weir/internal/testenv"
@@ -25,9 +21,8 @@ var (
 	env *testenv.Env
 )
 
-// noGatewayAnnotation on a test's HTTPRoute keeps the stand-in gateway away from it, so the
-// route is never Accepted.
-const noGatewayAnnotation = "test.weir.dev/no-gateway"
+// noGatewayAnnotation on a test's HTTPRoute keeps the stand-in gateway away from it.
+const noGatewayAnnotation = testenv.NoGatewayAnnotation
 
 // TestMain starts a real control plane (with pods that become Ready), the Weir manager, and a
 // stand-in for a gateway that accepts HTTPRoutes. No gateway runs in these tests: the
@@ -61,7 +56,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "manager stopped:", err)
 		}
 	}()
-	go acceptRoutes(ctx)
+	go testenv.StandInGateway(ctx, k8s)
 	code := m.Run()
 	cancel()
 	env.Stop()
@@ -73,52 +68,4 @@ func zapLevel() int8 {
 		return -2
 	}
 	return 2 // errors only
-}
-
-// acceptRoutes plays the gateway: it marks every HTTPRoute Accepted for its current
-// generation, as Traefik does ~50 ms after a change.
-func acceptRoutes(ctx context.Context) {
-	for ctx.Err() == nil {
-		var routes gatewayv1.HTTPRouteList
-		if err := k8s.List(ctx, &routes); err == nil {
-			for i := range routes.Items {
-				route := &routes.Items[i]
-				if route.Annotations[noGatewayAnnotation] != "" || acceptedAt(route) == route.Generation {
-					continue
-				}
-				markAccepted(ctx, route)
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func acceptedAt(route *gatewayv1.HTTPRoute) int64 {
-	if len(route.Status.Parents) == 0 {
-		return -1
-	}
-	c := meta.FindStatusCondition(route.Status.Parents[0].Conditions, string(gatewayv1.RouteConditionAccepted))
-	if c == nil {
-		return -1
-	}
-	return c.ObservedGeneration
-}
-
-func markAccepted(ctx context.Context, route *gatewayv1.HTTPRoute) {
-	var parents []gatewayv1.RouteParentStatus
-	for _, ref := range route.Spec.ParentRefs {
-		parents = append(parents, gatewayv1.RouteParentStatus{
-			ParentRef:      ref,
-			ControllerName: "test.weir.dev/stand-in-gateway",
-			Conditions: []metav1.Condition{{
-				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
-				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
-			}},
-		})
-	}
-	route.Status.Parents = parents
-	_ = k8s.Status().Update(ctx, route)
 }

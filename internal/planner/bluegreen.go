@@ -25,18 +25,9 @@ func (d *decision) blueGreen() {
 	if d.s.BlueGreen == nil {
 		d.s.BlueGreen = &weirv1.BlueGreenStatus{}
 	}
-	d.firstRevision()
-	d.trackRevision()
-	reason, problem := d.checkReferences(b.ActiveService, b.PreviewService, b.TrafficRouting)
-	if problem == "" && d.in.AnalysisProblem != "" {
-		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
-	}
-	if problem != "" {
-		d.markInvalid(reason, problem)
-		d.holdReplicas()
+	if !d.begin(b.ActiveService, b.PreviewService, b.TrafficRouting, int(stagesDone)) {
 		return
 	}
-	d.handleRequest(int(stagesDone))
 	if d.in.CurrentHash == d.s.StableRS {
 		d.blueGreenIdle(b)
 		return

@@ -14,18 +14,9 @@ func (d *decision) canary() {
 	if d.s.Canary == nil {
 		d.s.Canary = &weirv1.CanaryStatus{}
 	}
-	d.firstRevision()
-	d.trackRevision()
-	reason, problem := d.checkReferences(c.StableService, c.CanaryService, c.TrafficRouting)
-	if problem == "" && d.in.AnalysisProblem != "" {
-		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
-	}
-	if problem != "" {
-		d.markInvalid(reason, problem)
-		d.holdReplicas()
+	if !d.begin(c.StableService, c.CanaryService, c.TrafficRouting, len(c.Steps)) {
 		return
 	}
-	d.handleRequest(len(c.Steps))
 	if d.in.CurrentHash == d.s.StableRS {
 		d.idle(c)
 		return

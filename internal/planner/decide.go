@@ -73,6 +73,25 @@ func Decide(in Input) Plan {
 	return d.plan
 }
 
+// begin does what every strategy does first: settle the stable and current revisions, check
+// what the spec names, and act on an operator request. It reports whether the strategy can
+// go on; if not, the spec is marked invalid and every revision keeps its size.
+func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRouting, stages int) bool {
+	d.firstRevision()
+	d.trackRevision()
+	reason, problem := d.checkReferences(stableSvc, canarySvc, routing)
+	if problem == "" && d.in.AnalysisProblem != "" {
+		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
+	}
+	if problem != "" {
+		d.markInvalid(reason, problem)
+		d.holdReplicas()
+		return false
+	}
+	d.handleRequest(stages)
+	return true
+}
+
 // now as a metav1.Time.
 func (d *decision) now() *metav1.Time { return ptr.To(metav1.NewTime(d.in.Now)) }
 

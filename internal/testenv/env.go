@@ -31,6 +31,12 @@ type Options struct {
 	// ServiceCIDR for kube-apiserver; e2e uses a range inside 127.0.0.0/8 so Service
 	// ClusterIPs are loopback addresses a local proxy can bind.
 	ServiceCIDR string
+	// APIQPS, when set, is the --kube-api-qps of kube-controller-manager and kube-scheduler
+	// (burst twice that), so that benchmarks at scale aren't capped by the cluster's own
+	// client rate limits. Default: 500 for kube-controller-manager, the scheduler's default.
+	APIQPS int
+	// APIServerFlags are extra kube-apiserver flags (name without dashes -> value).
+	APIServerFlags map[string]string
 }
 
 // Env is a running control plane.
@@ -90,6 +96,9 @@ func Start(opts Options) (*Env, error) {
 	if opts.ServiceCIDR != "" {
 		e.env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", opts.ServiceCIDR)
 	}
+	for name, value := range opts.APIServerFlags {
+		e.env.ControlPlane.GetAPIServer().Configure().Set(name, value)
+	}
 	if e.Config, err = e.env.Start(); err != nil {
 		_ = e.env.Stop() // a failed start (e.g. a CRD refused) leaves etcd and kube-apiserver running
 		return nil, fmt.Errorf("starting etcd and kube-apiserver: %w", err)
@@ -103,7 +112,7 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	if opts.Pods {
-		if err := e.startPodMachinery(bin, !opts.NoKwok); err != nil {
+		if err := e.startPodMachinery(bin, !opts.NoKwok, opts.APIQPS); err != nil {
 			e.Stop()
 			return nil, err
 		}
@@ -125,22 +134,28 @@ func (e *Env) writeAdminKubeconfig() error {
 }
 
 // startPodMachinery runs what turns ReplicaSets into Ready pods without a kubelet.
-func (e *Env) startPodMachinery(bin string, kwok bool) error {
+func (e *Env) startPodMachinery(bin string, kwok bool, qps int) error {
 	if err := requireBinaries(bin, "kube-controller-manager", "kube-scheduler"); err != nil {
 		return err
 	}
 	kc := "--kubeconfig=" + e.Kubeconfig
+	kcmQPS := []string{"--kube-api-qps=500", "--kube-api-burst=1000"}
+	var schedQPS []string
+	if qps > 0 {
+		kcmQPS = []string{fmt.Sprintf("--kube-api-qps=%d", qps), fmt.Sprintf("--kube-api-burst=%d", 2*qps)}
+		schedQPS = kcmQPS
+	}
 	starts := []struct {
 		name string
 		args []string
 	}{
 		{"kube-controller-manager", []string{kc, "--authentication-kubeconfig=" + e.Kubeconfig,
 			"--authorization-kubeconfig=" + e.Kubeconfig, "--leader-elect=false", "--secure-port=0",
-			"--controllers=*", "--kube-api-qps=500", "--kube-api-burst=1000",
+			"--controllers=*", kcmQPS[0], kcmQPS[1],
 			"--concurrent-replicaset-syncs=10", "--concurrent-gc-syncs=10"}},
-		{"kube-scheduler", []string{kc, "--authentication-kubeconfig=" + e.Kubeconfig,
+		{"kube-scheduler", append([]string{kc, "--authentication-kubeconfig=" + e.Kubeconfig,
 			"--authorization-kubeconfig=" + e.Kubeconfig, "--leader-elect=false",
-			"--bind-address=127.0.0.1", "--secure-port=0"}},
+			"--bind-address=127.0.0.1", "--secure-port=0"}, schedQPS...)},
 		{"kwok", []string{kc, "--config=" + filepath.Join(bin, "kwok-stages.yaml"),
 			"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 			"--cidr=10.244.0.0/16", "--node-ip=127.0.0.1", "--node-lease-duration-seconds=40",
