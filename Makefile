@@ -25,12 +25,13 @@ generate: ## Regenerate deepcopy code and CRDs from api/.
 	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true rbac:roleName=weir-controller paths=./api/... paths=./internal/controller/... \
 		output:crd:artifacts:config=config/crd output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-tune config/crd/rollouts.weir.dev_rollouts.yaml
+	cp config/crd/*.yaml charts/weir/files/crds/
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail when generated code or CRDs are out of date.
-	@git diff --exit-code --stat -- api config/crd config/rbac || \
+	@git diff --exit-code --stat -- api config/crd config/rbac charts/weir/files/crds || \
 		{ echo "generated files are out of date: run 'make generate' and commit the result"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard -- api config/crd config/rbac); \
+	@untracked=$$(git ls-files --others --exclude-standard -- api config/crd config/rbac charts/weir/files/crds); \
 		[ -z "$$untracked" ] || { echo "generated files not committed: $$untracked"; exit 1; }
 
 .PHONY: fmt-check
@@ -45,6 +46,13 @@ vet:
 build: ## Build the controller and the kubectl plugin into bin/.
 	go build -o $(BIN)/weir-controller ./cmd/weir-controller
 	go build -o $(BIN)/kubectl-weir ./cmd/kubectl-weir
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE_REPO ?= ghcr.io/weir-dev/weir-controller
+
+.PHONY: image
+image: ## Build bin/weir-controller-image.tar (static weir-controller + kubectl-weir, no Docker); push: crane push bin/weir-controller-image.tar $(IMAGE_REPO):$(VERSION)
+	go run ./hack/image -version $(VERSION) -repository $(IMAGE_REPO) -out $(BIN)/weir-controller-image.tar
 
 ##@ The two commands
 

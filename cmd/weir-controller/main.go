@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -15,18 +16,27 @@ import (
 	"github.com/weir-dev/weir/internal/controller"
 )
 
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
 func main() {
 	var metricsAddr, probeAddr string
 	var leaderElect bool
 	var leaderElectionNamespace string
 	var qps float64
 	var burst int
+	var watchNamespaces, instanceID, allowedPrometheus string
+	var showVersion bool
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", "127.0.0.1:8081", "address of the /healthz and /readyz endpoints")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles (on in the Helm chart)")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (default: the pod's namespace)")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "requests per second to the API server (client-side limit)")
 	flag.IntVar(&burst, "kube-api-burst", 400, "burst of requests to the API server above kube-api-qps")
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch (default: all)")
+	flag.StringVar(&instanceID, "instance-id", "", "handle only Rollouts labelled rollouts.weir.dev/instance-id=<id> (default: only unlabelled ones)")
+	flag.StringVar(&allowedPrometheus, "allowed-prometheus-addresses", "", "comma-separated address prefixes analysis may query (default: any)")
+	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
 	opts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	opts.BindFlags(flag.CommandLine)
 	flag.Usage = func() {
@@ -34,6 +44,10 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if showVersion {
+		fmt.Println("weir-controller", version)
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
@@ -42,27 +56,46 @@ func main() {
 	// queue behind the rate limiter; Weir writes only what changed, so a higher cap is safe.
 	cfg.QPS, cfg.Burst = float32(qps), burst
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  controller.NewScheme(),
-		Cache:                   controller.CacheOptions(),
-		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress:  probeAddr,
-		LeaderElection:          leaderElect,
-		LeaderElectionID:        "weir-controller.rollouts.weir.dev",
-		LeaderElectionNamespace: leaderElectionNamespace,
+		Scheme:                        controller.NewScheme(),
+		Cache:                         controller.CacheOptionsFor(controller.Scope{Namespaces: split(watchNamespaces), InstanceID: instanceID}),
+		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:        probeAddr,
+		LeaderElection:                leaderElect,
+		LeaderElectionID:              leaseName(instanceID),
+		LeaderElectionReleaseOnCancel: true,
+		LeaderElectionNamespace:       leaderElectionNamespace,
 	})
 	if err != nil {
 		log.Error(err, "creating the manager")
 		os.Exit(1)
 	}
-	if err := controller.Setup(mgr); err != nil {
+	if err := controller.SetupWith(mgr, controller.Options{AllowedPrometheusAddresses: split(allowedPrometheus)}); err != nil {
 		log.Error(err, "setting up the reconcilers")
 		os.Exit(1)
 	}
 	_ = mgr.AddHealthzCheck("healthz", healthz.Ping)
 	_ = mgr.AddReadyzCheck("readyz", healthz.Ping)
-	log.Info("starting weir-controller")
+	log.Info("starting weir-controller", "version", version)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "running the manager")
 		os.Exit(1)
 	}
+}
+
+func split(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// leaseName keeps installations with different instance ids from electing one leader.
+func leaseName(instanceID string) string {
+	if instanceID == "" {
+		return "weir-controller.rollouts.weir.dev"
+	}
+	return "weir-controller-" + instanceID + ".rollouts.weir.dev"
 }

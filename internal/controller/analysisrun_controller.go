@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -22,6 +23,8 @@ import (
 type AnalysisRunReconciler struct {
 	Client client.Client
 	Now    func() time.Time
+	// AllowedAddresses, when not empty, are the Prometheus address prefixes analysis may use.
+	AllowedAddresses []string
 	// Query runs one query (replaceable in tests of the reconciler's timing only).
 	Query func(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds analysis.Credentials, now time.Time) (analysis.Result, error)
 }
@@ -106,6 +109,9 @@ func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.Analysi
 		return r.measureJudge(ctx, judge, j, args, started)
 	}
 	p := judge.Metric.Provider.Prometheus
+	if err := r.allowed(p.Address); err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
 	query, err := analysis.RenderQuery(p.Query, args)
 	if err != nil {
 		return judge.Measure(analysis.Result{}, err, started, r.Now())
@@ -120,6 +126,9 @@ func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.Analysi
 
 // measureJudge compares the canary's and the baseline's samples.
 func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, judge *analysis.Judge, j *weirv1.JudgeProvider, args map[string]string, started time.Time) weirv1.Measurement {
+	if err := r.allowed(j.Prometheus.Address); err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
 	canary, err := analysis.RenderQuery(j.CanaryQuery, args)
 	if err != nil {
 		return judge.Measure(analysis.Result{}, err, started, r.Now())
@@ -154,6 +163,21 @@ func (r *AnalysisRunReconciler) credentials(ctx context.Context, ns string, auth
 		return analysis.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
 	}
 	return analysis.Credentials{}, nil
+}
+
+// allowed refuses a Prometheus address outside the installation's allow-list, so templates
+// written by tenants can't make the controller query arbitrary hosts.
+func (r *AnalysisRunReconciler) allowed(address string) error {
+	if len(r.AllowedAddresses) == 0 {
+		return nil
+	}
+	for _, prefix := range r.AllowedAddresses {
+		if strings.HasPrefix(address, prefix) {
+			return nil
+		}
+	}
+	return fmt.Errorf("prometheus address %s is not allowed by this installation (--allowed-prometheus-addresses %s)",
+		address, strings.Join(r.AllowedAddresses, ","))
 }
 
 func metricResult(status *weirv1.AnalysisRunStatus, metric weirv1.Metric) *weirv1.MetricResult {

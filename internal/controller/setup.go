@@ -27,6 +27,40 @@ func NewScheme() *runtime.Scheme {
 	return s
 }
 
+// InstanceIDLabel on a Rollout assigns it to the controller started with that --instance-id;
+// controllers without one leave such Rollouts alone (several Weir installations can share a
+// cluster, e.g. while a new version is tried).
+const InstanceIDLabel = "rollouts.weir.dev/instance-id"
+
+// Scope says what one controller installation watches.
+type Scope struct {
+	// Namespaces to watch; empty means all.
+	Namespaces []string
+	// InstanceID selects the Rollouts labelled with it; empty selects unlabelled ones.
+	InstanceID string
+}
+
+// CacheOptionsFor is CacheOptions limited to a scope.
+func CacheOptionsFor(scope Scope) cache.Options {
+	opts := CacheOptions()
+	if len(scope.Namespaces) > 0 {
+		opts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range scope.Namespaces {
+			opts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	op, values := selection.DoesNotExist, []string(nil)
+	if scope.InstanceID != "" {
+		op, values = selection.Equals, []string{scope.InstanceID}
+	}
+	req, err := labels.NewRequirement(InstanceIDLabel, op, values)
+	if err != nil {
+		panic(err)
+	}
+	opts.ByObject[&weirv1.Rollout{}] = cache.ByObject{Label: labels.NewSelector().Add(*req)}
+	return opts
+}
+
 // CacheOptions keep the informer caches small: only ReplicaSets that carry Weir's hash label
 // (not every ReplicaSet of every Deployment in the cluster), and no managedFields anywhere.
 func CacheOptions() cache.Options {
@@ -53,8 +87,18 @@ func stripPodTemplate(obj any) (any, error) {
 	return obj, nil
 }
 
+// Options tune the reconcilers.
+type Options struct {
+	// AllowedPrometheusAddresses, when not empty, are the only address prefixes analysis
+	// may query; a template naming another address ends in Error.
+	AllowedPrometheusAddresses []string
+}
+
 // Setup registers every Weir reconciler with the manager.
-func Setup(mgr ctrl.Manager) error {
+func Setup(mgr ctrl.Manager) error { return SetupWith(mgr, Options{}) }
+
+// SetupWith registers every Weir reconciler with the manager, tuned by opts.
+func SetupWith(mgr ctrl.Manager, opts Options) error {
 	// Every write, not only server-side applies, is recorded under Weir's field manager.
 	c := client.WithFieldOwner(mgr.GetClient(), FieldManager)
 	if err := (&RolloutReconciler{
@@ -68,5 +112,5 @@ func Setup(mgr ctrl.Manager) error {
 			return err
 		}
 	}
-	return (&AnalysisRunReconciler{Client: c}).SetupWithManager(mgr)
+	return (&AnalysisRunReconciler{Client: c, AllowedAddresses: opts.AllowedPrometheusAddresses}).SetupWithManager(mgr)
 }

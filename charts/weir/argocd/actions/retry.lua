@@ -1,0 +1,8 @@
+-- Argo CD action "retry": ask Weir to restart an aborted release from its first step.
+-- Requests live in status, so Git's spec never changes: Argo CD sees the status change in
+-- the returned object and sends it to the Rollout's status subresource.
+if obj.status == nil then
+  obj.status = {}
+end
+obj.status.request = {action = "Retry", by = "argocd", at = os.date("!%Y-%m-%dT%H:%M:%SZ")}
+return obj

@@ -1,0 +1,174 @@
+package packaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/testenv"
+)
+
+// Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
+const (
+	timeout = 90 * time.Second
+	poll    = 100 * time.Millisecond
+)
+
+// One control plane for the package, started by the first test that needs it (the Lua and
+// schema tests don't), with pods that become Ready, Weir's reconcilers and a stand-in
+// gateway, as in internal/controller's suite.
+var (
+	envOnce   sync.Once
+	sharedEnv *testenv.Env
+	envErr    error
+	stopWeir  context.CancelFunc
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if stopWeir != nil {
+		stopWeir()
+	}
+	if sharedEnv != nil {
+		sharedEnv.Stop()
+	}
+	os.Exit(code)
+}
+
+func controlPlane(t testing.TB) *testenv.Env {
+	t.Helper()
+	envOnce.Do(func() {
+		sharedEnv, envErr = testenv.Start(testenv.Options{Pods: true})
+		if envErr == nil {
+			envErr = startWeir(sharedEnv)
+		}
+	})
+	if envErr != nil {
+		t.Fatalf("control plane: %v", envErr)
+	}
+	return sharedEnv
+}
+
+func startWeir(env *testenv.Env) error {
+	level := zapcore.Level(2) // errors only
+	if os.Getenv("WEIR_TEST_VERBOSE") != "" {
+		level = -2
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 controller.NewScheme(),
+		Cache:                  controller.CacheOptions(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return err
+	}
+	if err := controller.Setup(mgr); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopWeir = cancel
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager stopped:", err)
+		}
+	}()
+	go acceptRoutes(ctx, env.Client)
+	return nil
+}
+
+// acceptRoutes plays the gateway: it marks every HTTPRoute Accepted for its current
+// generation, as a real gateway does shortly after a change.
+func acceptRoutes(ctx context.Context, c client.Client) {
+	for ctx.Err() == nil {
+		var routes gatewayv1.HTTPRouteList
+		if err := c.List(ctx, &routes); err == nil {
+			for i := range routes.Items {
+				if route := &routes.Items[i]; acceptedAt(route) != route.Generation {
+					markAccepted(ctx, c, route)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func acceptedAt(route *gatewayv1.HTTPRoute) int64 {
+	if len(route.Status.Parents) == 0 {
+		return -1
+	}
+	c := meta.FindStatusCondition(route.Status.Parents[0].Conditions, string(gatewayv1.RouteConditionAccepted))
+	if c == nil {
+		return -1
+	}
+	return c.ObservedGeneration
+}
+
+func markAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRoute) {
+	var parents []gatewayv1.RouteParentStatus
+	for _, ref := range route.Spec.ParentRefs {
+		parents = append(parents, gatewayv1.RouteParentStatus{
+			ParentRef:      ref,
+			ControllerName: "test.weir.dev/stand-in-gateway",
+			Conditions: []metav1.Condition{{
+				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
+				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
+			}},
+		})
+	}
+	route.Status.Parents = parents
+	_ = c.Status().Update(ctx, route)
+}
+
+// ensureNamespace creates a namespace for real (a chart's target, or a watched namespace).
+func ensureNamespace(t testing.TB, c client.Client, name string) {
+	t.Helper()
+	err := c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// apply server-side-applies objects as fieldOwner, into namespace when they are namespaced
+// and name none (as Helm and Argo CD do). It tries every object and reports every refusal.
+func apply(ctx context.Context, c client.Client, namespace, fieldOwner string, objs []*unstructured.Unstructured, opts ...client.ApplyOption) error {
+	var errs []error
+	for _, o := range objs {
+		o = o.DeepCopy()
+		gvk := o.GroupVersionKind()
+		mapping, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", gvk.Kind, o.GetName(), err))
+			continue
+		}
+		if mapping.Scope.Name() == meta.RESTScopeNameNamespace && o.GetNamespace() == "" {
+			o.SetNamespace(namespace)
+		}
+		all := append([]client.ApplyOption{client.FieldOwner(fieldOwner), client.ForceOwnership}, opts...)
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), all...); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s/%s refused: %w", gvk.Kind, o.GetNamespace(), o.GetName(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
