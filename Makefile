@@ -26,12 +26,13 @@ generate: ## Regenerate deepcopy code and CRDs from api/.
 		output:crd:artifacts:config=config/crd output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-tune config/crd/rollouts.weir.dev_rollouts.yaml
 	cp config/crd/*.yaml charts/weir/files/crds/
+	go generate ./internal/plugin/lint
 
 .PHONY: verify-generated
 verify-generated: generate ## Fail when generated code or CRDs are out of date.
-	@git diff --exit-code --stat -- api config/crd config/rbac charts/weir/files/crds || \
+	@git diff --exit-code --stat -- api config/crd config/rbac charts/weir/files/crds internal/plugin/lint/crds || \
 		{ echo "generated files are out of date: run 'make generate' and commit the result"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard -- api config/crd config/rbac charts/weir/files/crds); \
+	@untracked=$$(git ls-files --others --exclude-standard -- api config/crd config/rbac charts/weir/files/crds internal/plugin/lint/crds); \
 		[ -z "$$untracked" ] || { echo "generated files not committed: $$untracked"; exit 1; }
 
 .PHONY: fmt-check

@@ -1,0 +1,213 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/revision"
+)
+
+// Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
+const (
+	timeout = 90 * time.Second
+	poll    = 100 * time.Millisecond
+)
+
+// release is one Rollout under test in its own namespace, with its Services and HTTPRoute.
+type release struct {
+	t    *testing.T
+	g    *WithT
+	ctx  context.Context
+	ns   string
+	name string
+	// shown is the namespace as printed in golden files and docs (ns without its random
+	// suffix), so that tests can run again (-count) in the same cluster.
+	shown string
+}
+
+// newRelease makes a namespace named prefix-<random> ("t-<random>" without a prefix).
+func newRelease(t *testing.T, prefix string) *release {
+	t.Parallel()
+	g := NewWithT(t)
+	ns := uniqueNamespace(g, prefix)
+	return &release{t: t, g: g, ctx: context.Background(), ns: ns, name: "web", shown: prefix}
+}
+
+func uniqueNamespace(g *WithT, prefix string) string {
+	if prefix == "" {
+		prefix = "t"
+	}
+	ns := prefix + "-" + rand.String(5)
+	g.Expect(k8s.Create(context.Background(), namespace(ns))).To(Succeed())
+	return ns
+}
+
+// normalize prints the namespace as the golden files know it.
+func (r *release) normalize(s string) string { return strings.ReplaceAll(s, r.ns, r.shown) }
+
+func namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+}
+
+func (r *release) key() client.ObjectKey { return client.ObjectKey{Namespace: r.ns, Name: r.name} }
+
+// services creates web-stable and web-canary selecting app=web.
+func (r *release) services() {
+	for _, name := range []string{"web-stable", "web-canary"} {
+		svc := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.ns},
+			Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80}}},
+		}
+		r.g.Expect(k8s.Create(r.ctx, svc)).To(Succeed())
+	}
+}
+
+func backend(name string, weight int32) gatewayv1.HTTPBackendRef {
+	return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
+		BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
+		Weight:                 ptr.To(weight),
+	}}
+}
+
+// route creates the HTTPRoute "web" with the given weights on web-stable and web-canary.
+func (r *release) route(stable, canary int32, annotations map[string]string) *gatewayv1.HTTPRoute {
+	route := &gatewayv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: r.ns, Annotations: annotations},
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
+			Rules: []gatewayv1.HTTPRouteRule{{
+				Name:        ptr.To[gatewayv1.SectionName]("main"),
+				BackendRefs: []gatewayv1.HTTPBackendRef{backend("web-stable", stable), backend("web-canary", canary)},
+			}},
+		},
+	}
+	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
+	return route
+}
+
+func template(image string) corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: image}}},
+	}
+}
+
+func hashOf(image string) string {
+	t := template(image)
+	return revision.Hash(&t, nil)
+}
+
+func (r *release) rollout(replicas int32, steps ...weirv1.CanaryStep) *weirv1.Rollout {
+	return &weirv1.Rollout{
+		ObjectMeta: metav1.ObjectMeta{Name: r.name, Namespace: r.ns},
+		Spec: weirv1.RolloutSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Template: template("web:1"),
+			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
+				StableService: "web-stable",
+				CanaryService: "web-canary",
+				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
+					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "web"}},
+				}},
+				Steps:                      steps,
+				ScaleDownDelaySeconds:      ptr.To[int32](2),
+				AbortScaleDownDelaySeconds: ptr.To[int32](3),
+			}},
+		},
+	}
+}
+
+// managed creates Services, route and Rollout for the controller, and waits until Healthy.
+func (r *release) managed(replicas int32, steps ...weirv1.CanaryStep) {
+	r.services()
+	r.route(100, 0, nil)
+	r.g.Expect(k8s.Create(r.ctx, r.rollout(replicas, steps...))).To(Succeed())
+	r.waitVerdict("Healthy", 0)
+}
+
+func (r *release) get() *weirv1.Rollout {
+	var ro weirv1.Rollout
+	r.g.Expect(k8s.Get(r.ctx, r.key(), &ro)).To(Succeed())
+	return &ro
+}
+
+// waitVerdict runs `kubectl weir status --watch` until it exits with code, as a CI
+// pipeline would, and checks its last line names the verdict.
+func (r *release) waitVerdict(verdict string, code int) result {
+	res := weir("-n", r.ns, "status", r.name, "--watch", "--timeout", timeout.String())
+	r.g.Expect(res.code).To(Equal(code), func() string { return res.String() + "\n" + r.describe() + r.diagnose() })
+	lines := strings.Split(strings.TrimSpace(res.out), "\n")
+	r.g.Expect(lines[len(lines)-1]).To(ContainSubstring(verdict), res.String())
+	return res
+}
+
+// diagnose lists the namespace's ReplicaSets and pods, for failure messages.
+func (r *release) diagnose() string {
+	var b strings.Builder
+	var rss appsv1.ReplicaSetList
+	_ = k8s.List(r.ctx, &rss, client.InNamespace(r.ns))
+	for _, rs := range rss.Items {
+		fmt.Fprintf(&b, "\nReplicaSet %s: replicas %d, status %+v", rs.Name, ptr.Deref(rs.Spec.Replicas, 1), rs.Status)
+	}
+	var pods corev1.PodList
+	_ = k8s.List(r.ctx, &pods, client.InNamespace(r.ns))
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "\npod %s: %s deleting=%v conditions=%v", p.Name, p.Status.Phase, p.DeletionTimestamp != nil, p.Status.Conditions)
+	}
+	return b.String()
+}
+
+func (r *release) describe() string {
+	ro := r.get()
+	return fmt.Sprintf("phase=%s message=%q step=%v stable=%s current=%s request=%v", ro.Status.Phase, ro.Status.Message,
+		ptr.Deref(ro.Status.CurrentStepIndex, -1), ro.Status.StableRS, ro.Status.CurrentPodHash, ro.Status.Request)
+}
+
+// weights reads the route's stable and canary weights.
+func (r *release) weights() [2]int32 {
+	var route gatewayv1.HTTPRoute
+	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web"}, &route)).To(Succeed())
+	var w [2]int32
+	for _, br := range route.Spec.Rules[len(route.Spec.Rules)-1].BackendRefs {
+		switch br.Name {
+		case "web-stable":
+			w[0] = ptr.Deref(br.Weight, 1)
+		case "web-canary":
+			w[1] = ptr.Deref(br.Weight, 1)
+		}
+	}
+	return w
+}
+
+func (r *release) events() string {
+	var list corev1.EventList
+	r.g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
+	var b strings.Builder
+	for _, e := range list.Items {
+		fmt.Fprintf(&b, "%s %s: %s\n", e.Type, e.Reason, e.Message)
+	}
+	return b.String()
+}
+
+func setWeight(w int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(w)} }
+
+func pause(d string) weirv1.CanaryStep {
+	if d == "" {
+		return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{}}
+	}
+	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
+}

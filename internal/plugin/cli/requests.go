@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/plugin/ops"
+)
+
+// requestVerb describes one verb that writes status.request.
+type requestVerb struct {
+	use, short, long, example string
+	action                    weirv1.RequestAction
+}
+
+var requestVerbs = []requestVerb{
+	{
+		use:    "promote NAME",
+		short:  "Move a release past its current step (or to the end with --full)",
+		action: weirv1.RequestPromote,
+		long: `Move the release to the next step: a pause ends, a waiting or failed-to-decide analysis
+step is skipped. With --full every remaining step is skipped and the new revision takes all
+traffic at once.
+
+For a blue-green Rollout, promote moves one stage on: from the preview, users switch to the
+new revision once all its pods are available; during the post-promotion analysis, the
+release ends without waiting for it. --full goes straight to the end.
+
+Refused when there is no release in progress (the Rollout is Healthy) or when the release
+is aborted (retry it first).`,
+		example: `  # at step 3/5, a pause until promoted: go on to step 4/5
+  kubectl weir promote web
+  # skip every remaining step
+  kubectl weir promote web --full`,
+	},
+	{
+		use:    "abort NAME",
+		short:  "Stop a release: all traffic back to the stable revision",
+		action: weirv1.RequestAbort,
+		long: `Abort the release in progress: all traffic goes back to the stable (blue-green: active)
+revision, and the new revision's pods are scaled down abortScaleDownDelaySeconds after that
+is verified.
+The Rollout is Degraded until the release is retried or a new revision is pushed.
+
+Refused when there is no release in progress or it is already aborted.`,
+		example: `  kubectl weir abort web`,
+	},
+	{
+		use:    "retry NAME",
+		short:  "Start an aborted release again from its first step",
+		action: weirv1.RequestRetry,
+		long: `Retry an aborted release of the same revision from step 1.
+
+Refused when the release is not aborted.`,
+		example: `  kubectl weir retry web`,
+	},
+	{
+		use:    "pause NAME",
+		short:  "Hold a release at its current step until resumed",
+		action: weirv1.RequestPause,
+		long: `Hold the release where it is: its step, weights and pods stay as they are until
+'kubectl weir resume'.
+
+Refused when there is no release in progress or it is already paused.`,
+		example: `  kubectl weir pause web`,
+	},
+	{
+		use:    "resume NAME",
+		short:  "Continue a paused release (an operator pause or an undecided analysis)",
+		action: weirv1.RequestResume,
+		long: `Continue a release paused by an operator, or by an analysis that ended in Error or
+Inconclusive (that analysis then runs again; promote skips it instead).
+
+Refused when the release is not paused. A pause step without a duration (or a blue-green
+preview with autoPromotionEnabled: false) is not a pause of this kind: it waits for
+'kubectl weir promote'.`,
+		example: `  kubectl weir resume web`,
+	},
+}
+
+func (a *app) requestCommands() []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, v := range requestVerbs {
+		cmds = append(cmds, a.requestCommand(v))
+	}
+	return cmds
+}
+
+func (a *app) requestCommand(v requestVerb) *cobra.Command {
+	var full bool
+	cmd := &cobra.Command{
+		Use:               v.use,
+		Short:             v.short,
+		Long:              v.long + "\n\nThe request is written into status.request, with who asked (the user the API server\nknows you as); the controller acts on it within a moment and records an Event.",
+		Example:           v.example,
+		Args:              singleName,
+		ValidArgsFunction: a.completeRolloutAfter(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.connect()
+			if err != nil {
+				return err
+			}
+			action := v.action
+			if full {
+				action = weirv1.RequestPromoteFull
+			}
+			name := args[0]
+			by := c.User(cmd.Context())
+			next, err := ops.Request(cmd.Context(), c.Client, c.Namespace, name, action, by, a.Now())
+			var refused *ops.Refused
+			if errors.As(err, &refused) {
+				return fmt.Errorf("%s %s refused: %s", lowerVerb(action), name, refused.Reason)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "rollout %s: %s requested by %s\nnext: %s\n", name, action, by, next)
+			return nil
+		},
+	}
+	if v.action == weirv1.RequestPromote {
+		cmd.Flags().BoolVar(&full, "full", false, "Skip every remaining step")
+	}
+	return cmd
+}
+
+func lowerVerb(a weirv1.RequestAction) string {
+	if a == weirv1.RequestPromoteFull {
+		return "promote --full"
+	}
+	s := string(a)
+	return string(s[0]+'a'-'A') + s[1:]
+}

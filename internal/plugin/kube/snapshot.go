@@ -1,0 +1,106 @@
+package kube
+
+import (
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// snapshot is the latest state of every watched source, kept from list and watch events.
+type snapshot struct {
+	rollout *weirv1.Rollout
+	rs      map[string]*appsv1.ReplicaSet
+	runs    map[string]*weirv1.AnalysisRun
+	routes  map[string]*gatewayv1.HTTPRoute
+	// listed counts the sources that delivered their first list; a tree drawn before every
+	// source listed would show a Rollout without its revisions for a moment.
+	listed  map[string]bool
+	sources int
+}
+
+func newSnapshot(routes int) *snapshot {
+	return &snapshot{
+		rs:      map[string]*appsv1.ReplicaSet{},
+		runs:    map[string]*weirv1.AnalysisRun{},
+		routes:  map[string]*gatewayv1.HTTPRoute{},
+		listed:  map[string]bool{},
+		sources: 3 + routes,
+	}
+}
+
+func (s *snapshot) ready() bool { return len(s.listed) == s.sources }
+
+func (s *snapshot) apply(ch change) {
+	if ch.listed {
+		s.listed[ch.kind] = true
+		s.clear(ch.kind)
+		for _, obj := range ch.items {
+			s.put(ch.kind, obj, false)
+		}
+		return
+	}
+	s.put(ch.kind, ch.obj, ch.deleted)
+}
+
+func (s *snapshot) clear(kind string) {
+	switch {
+	case kind == "rollout":
+		s.rollout = nil
+	case kind == "rs":
+		clear(s.rs)
+	case kind == "run":
+		clear(s.runs)
+	case strings.HasPrefix(kind, "route/"):
+		delete(s.routes, strings.TrimPrefix(kind, "route/"))
+	}
+}
+
+func (s *snapshot) put(kind string, obj client.Object, deleted bool) {
+	name := obj.GetName()
+	switch o := obj.(type) {
+	case *weirv1.Rollout:
+		if deleted {
+			s.rollout = nil
+		} else {
+			s.rollout = o
+		}
+	case *appsv1.ReplicaSet:
+		if deleted {
+			delete(s.rs, name)
+		} else {
+			s.rs[name] = o
+		}
+	case *weirv1.AnalysisRun:
+		if deleted {
+			delete(s.runs, name)
+		} else {
+			s.runs[name] = o
+		}
+	case *gatewayv1.HTTPRoute:
+		if deleted {
+			delete(s.routes, name)
+		} else {
+			s.routes[name] = o
+		}
+	}
+}
+
+// tree copies the snapshot into a Tree the caller may keep.
+func (s *snapshot) tree() *Tree {
+	t := &Tree{Rollout: s.rollout.DeepCopy(), Routes: map[string]*gatewayv1.HTTPRoute{}}
+	for _, rs := range s.rs {
+		t.ReplicaSets = append(t.ReplicaSets, *rs.DeepCopy())
+	}
+	for _, run := range s.runs {
+		t.Runs = append(t.Runs, *run.DeepCopy())
+	}
+	for _, ref := range RouteRefs(s.rollout) {
+		t.Routes[ref.Name] = s.routes[ref.Name].DeepCopy()
+	}
+	t.Normalize()
+	return t
+}
