@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/weir-dev/weir/internal/controller"
 	"github.com/weir-dev/weir/internal/testenv"
@@ -91,54 +90,8 @@ func startWeir(env *testenv.Env) error {
 			fmt.Fprintln(os.Stderr, "manager stopped:", err)
 		}
 	}()
-	go acceptRoutes(ctx, env.Client)
+	go testenv.StandInGateway(ctx, env.Client)
 	return nil
-}
-
-// acceptRoutes plays the gateway: it marks every HTTPRoute Accepted for its current
-// generation, as a real gateway does shortly after a change.
-func acceptRoutes(ctx context.Context, c client.Client) {
-	for ctx.Err() == nil {
-		var routes gatewayv1.HTTPRouteList
-		if err := c.List(ctx, &routes); err == nil {
-			for i := range routes.Items {
-				if route := &routes.Items[i]; acceptedAt(route) != route.Generation {
-					markAccepted(ctx, c, route)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func acceptedAt(route *gatewayv1.HTTPRoute) int64 {
-	if len(route.Status.Parents) == 0 {
-		return -1
-	}
-	c := meta.FindStatusCondition(route.Status.Parents[0].Conditions, string(gatewayv1.RouteConditionAccepted))
-	if c == nil {
-		return -1
-	}
-	return c.ObservedGeneration
-}
-
-func markAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRoute) {
-	var parents []gatewayv1.RouteParentStatus
-	for _, ref := range route.Spec.ParentRefs {
-		parents = append(parents, gatewayv1.RouteParentStatus{
-			ParentRef:      ref,
-			ControllerName: "test.weir.dev/stand-in-gateway",
-			Conditions: []metav1.Condition{{
-				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
-				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
-			}},
-		})
-	}
-	route.Status.Parents = parents
-	_ = c.Status().Update(ctx, route)
 }
 
 // ensureNamespace creates a namespace for real (a chart's target, or a watched namespace).
