@@ -61,7 +61,7 @@ image: ## Build bin/weir-controller-image.tar (static weir-controller + kubectl-
 test: tools verify-generated fmt-check vet ## Everything: generated files current, vet, unit tests, control-plane tests.
 	KUBEBUILDER_ASSETS=$(BIN) WEIR_BIN=$(BIN) go test $(GO_TEST_FLAGS) ./...
 
-DEMO_DIR ?= $(or $(TMPDIR),/tmp)/weir-demo
+DEMO_DIR ?= $(or $(TMPDIR),/tmp)/weir-demo-stack
 
 .PHONY: demo
 demo: tools build ## The whole job on a local stack: release a good version (promoted) and a bad one (aborted by analysis).

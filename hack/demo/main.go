@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -75,7 +76,12 @@ func run(up bool) error {
 	printSummary("v3 (bad)", "v3", bad)
 	sample := s.Send(app, 400, 8)
 	say("after the abort: %.0f%% of 400 requests answered by v2, the stable version", sample.Share("v2"))
-	return nil
+	say("what the API server holds")
+	root, _ := testenv.RepoRoot()
+	kubectl := exec.Command(filepath.Join(testenv.BinDir(root), "kubectl"), "--kubeconfig", s.Env.Kubeconfig,
+		"get", "rollouts,analysistemplates,analysisruns,httproutes", "-n", app.Namespace)
+	kubectl.Stdout, kubectl.Stderr = os.Stdout, os.Stderr
+	return kubectl.Run()
 }
 
 func steps(app stack.App) []weirv1.CanaryStep {
@@ -95,12 +101,12 @@ The stack is up (everything on 127.0.0.1). Try:
 
   %s get rollouts,analysisruns,httproutes -n blog
   curl -H 'Host: %s' %s/
-  %s -n blog patch rollout backend --type merge -p '{"spec":{"template":{"spec":{"containers":[{"name":"backend","image":"demoapp:v2"}]}}}}'
-  %s weir get rollout backend -n blog --watch     (with bin/ on PATH)
+  %s -n blog patch rollout backend --type json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"demoapp:v2"}]'
+  PATH=$PWD/bin:$PATH kubectl weir get rollout backend -n blog --watch --kubeconfig %s
 
 Prometheus: %s   Traefik API: %s/api/http/services   logs: %s
 ready: stop it with 'make demo-down' (or Ctrl-C).
-`, kubectl, app.Host, s.GatewayURL, kubectl, kubectl, s.Prometheus.URL, s.TraefikAPI, s.LogDir)
+`, kubectl, app.Host, s.GatewayURL, kubectl, s.Env.Kubeconfig, s.Prometheus.URL, s.TraefikAPI, s.LogDir)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
