@@ -35,33 +35,16 @@ func (d *decision) blueGreen() {
 	d.blueGreenRelease(b)
 }
 
-// blueGreenIdle: the active revision at full size behind both Services, all route weight
-// on the active Service.
+// blueGreenIdle: the active revision behind both Services.
 func (d *decision) blueGreenIdle(b *weirv1.BlueGreenStrategy) {
-	stable := d.s.StableRS
-	d.plan.Scale[stable] = d.replicas
-	d.scaleDownOthers(stable)
-	d.plan.Selectors[b.ActiveService] = stable
-	d.plan.Selectors[b.PreviewService] = stable
-	d.s.BlueGreen.ActiveSelector, d.s.BlueGreen.PreviewSelector = stable, stable
-	d.setTraffic(b.TrafficRouting, 0, nil, nil)
-	d.verifySelector(b, b.ActiveService, stable)
-	switch avail := d.available(stable); {
-	case avail < d.replicas:
-		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
-			fmt.Sprintf("%d of %d pods of revision %s available", avail, d.replicas, stable))
-	case !d.verified:
-		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, d.trafficMessage)
-	default:
-		d.phase, d.reason = weirv1.PhaseHealthy, weirv1.ReasonHealthy
-		d.message = fmt.Sprintf("revision %s is active with %d pods", stable, d.replicas)
-	}
+	d.s.BlueGreen.ActiveSelector, d.s.BlueGreen.PreviewSelector = d.s.StableRS, d.s.StableRS
+	d.steady(b.ActiveService, b.PreviewService, b.TrafficRouting)
 }
 
 // verifySelector counts a Service selector switch as traffic verification when no routes
 // carry the traffic: the Service read back must select the revision.
-func (d *decision) verifySelector(b *weirv1.BlueGreenStrategy, svc, hash string) {
-	if b.TrafficRouting != nil || !d.verified {
+func (d *decision) verifySelector(routing *weirv1.TrafficRouting, svc, hash string) {
+	if routing != nil || !d.verified {
 		return
 	}
 	if got := d.in.Services[svc].Hash; got != hash {
@@ -187,7 +170,7 @@ func (d *decision) switchTraffic(b *weirv1.BlueGreenStrategy) bool {
 	}
 	d.plan.Selectors[b.ActiveService] = active
 	d.s.BlueGreen.ActiveSelector = active
-	d.verifySelector(b, b.ActiveService, active)
+	d.verifySelector(b.TrafficRouting, b.ActiveService, active)
 	if !d.verified {
 		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, "switching: "+d.trafficMessage)
 		return false
@@ -211,6 +194,6 @@ func (d *decision) blueGreenAborted(b *weirv1.BlueGreenStrategy) {
 	d.plan.Selectors[b.ActiveService] = stable
 	d.s.BlueGreen.ActiveSelector = stable
 	d.setTraffic(b.TrafficRouting, 0, nil, nil)
-	d.verifySelector(b, b.ActiveService, stable)
+	d.verifySelector(b.TrafficRouting, b.ActiveService, stable)
 	d.scaleDownAborted(hash, seconds(b.AbortScaleDownDelaySeconds, 30))
 }

@@ -24,18 +24,24 @@ func (d *decision) canary() {
 	d.release(c)
 }
 
-// idle is the state without a release: the stable revision at full size behind both
-// Services, all traffic on stable, older revisions scaled down once their delay has passed.
+// idle is the canary's state without a release.
 func (d *decision) idle(c *weirv1.CanaryStrategy) {
+	d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
+	d.steady(c.StableService, c.CanaryService, c.TrafficRouting)
+}
+
+// steady is the state without a release, for both strategies: the stable revision at full
+// size behind both Services, all traffic on it, older revisions scaled down once their delay
+// has passed. Healthy once every pod is available and the traffic is verified.
+func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRouting) {
 	stable := d.s.StableRS
 	d.plan.Scale[stable] = d.replicas
 	d.scaleDownOthers(stable)
-	d.plan.Selectors[c.StableService] = stable
-	d.plan.Selectors[c.CanaryService] = stable
-	d.setTraffic(c.TrafficRouting, 0, nil, nil)
-	d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
-	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
-
+	d.plan.Selectors[stableSvc] = stable
+	d.plan.Selectors[otherSvc] = stable
+	d.setTraffic(routing, 0, nil, nil)
+	d.verifySelector(routing, stableSvc, stable)
 	switch avail := d.available(stable); {
 	case avail < d.replicas:
 		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
