@@ -103,9 +103,11 @@ type RolloutStatus struct {
 	// +optional
 	CurrentStepIndex *int32 `json:"currentStepIndex,omitempty"`
 
-	// StepStartedAt is when the current step started (for pauses: when its weight was verified).
+	// StepStartedAt is when the current step started (for pauses: when its weight was
+	// verified). Microsecond precision: a pause measured from a time rounded to the second
+	// would end up to a second early.
 	// +optional
-	StepStartedAt *metav1.Time `json:"stepStartedAt,omitempty"`
+	StepStartedAt *metav1.MicroTime `json:"stepStartedAt,omitempty"`
 
 	// Canary is the canary strategy's traffic state.
 	// +optional
@@ -186,7 +188,7 @@ type AbortInfo struct {
 	// WeightVerifiedAt is when the routes were read back with no traffic to the canary; the
 	// canary is scaled down only after it (plus abortScaleDownDelaySeconds).
 	// +optional
-	WeightVerifiedAt *metav1.Time `json:"weightVerifiedAt,omitempty"`
+	WeightVerifiedAt *metav1.MicroTime `json:"weightVerifiedAt,omitempty"`
 }
 
 // PauseInfo says why a release waits for a person.

@@ -360,10 +360,10 @@ type BlueGreenStatus struct {
 	PreviewSelector string `json:"previewSelector,omitempty"`
 	// PreviewAvailableAt is when the preview first had all its replicas available.
 	// +optional
-	PreviewAvailableAt *metav1.Time `json:"previewAvailableAt,omitempty"`
+	PreviewAvailableAt *metav1.MicroTime `json:"previewAvailableAt,omitempty"`
 	// SwitchedAt is when traffic moved to the new revision.
 	// +optional
-	SwitchedAt *metav1.Time `json:"switchedAt,omitempty"`
+	SwitchedAt *metav1.MicroTime `json:"switchedAt,omitempty"`
 	// PrePromotionAnalysisRun is the AnalysisRun run before the switch.
 	// +optional
 	PrePromotionAnalysisRun string `json:"prePromotionAnalysisRun,omitempty"`

@@ -72,7 +72,7 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 		}
 		stage = stageSwitched
 		d.s.CurrentStepIndex = ptr.To(stage)
-		d.s.StepStartedAt = d.now()
+		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 	}
 	if !d.switchTraffic(b) {
@@ -114,7 +114,7 @@ func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
 		return false
 	}
 	if d.s.BlueGreen.PreviewAvailableAt == nil {
-		d.s.BlueGreen.PreviewAvailableAt = d.now()
+		d.s.BlueGreen.PreviewAvailableAt = d.nowMicro()
 		d.plan.event("PreviewReady", fmt.Sprintf("revision %s is up behind Service %s", hash, b.PreviewService))
 	}
 	if d.s.Paused != nil {
@@ -176,7 +176,7 @@ func (d *decision) switchTraffic(b *weirv1.BlueGreenStrategy) bool {
 		return false
 	}
 	if d.s.BlueGreen.SwitchedAt == nil {
-		d.s.BlueGreen.SwitchedAt = d.now()
+		d.s.BlueGreen.SwitchedAt = d.nowMicro()
 		d.plan.event("Switched", fmt.Sprintf("traffic is on revision %s; revision %s stays up", hash, stable))
 	}
 	if d.s.Paused != nil {

@@ -28,7 +28,7 @@ func blueGreen(routed bool, mutate ...func(*weirv1.BlueGreenStrategy)) func(*wei
 
 func bgStatus(stage int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutStatus {
 	s := weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v2", CurrentStepIndex: ptr.To(stage),
-		StepStartedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
+		StepStartedAt: ptr.To(metav1.NewMicroTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
 		BlueGreen: &weirv1.BlueGreenStatus{}}
 	for _, f := range extra {
 		f(&s)
@@ -37,12 +37,12 @@ func bgStatus(stage int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutS
 }
 
 func previewReadyAt(ago time.Duration) func(*weirv1.RolloutStatus) {
-	return func(s *weirv1.RolloutStatus) { s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewTime(t0.Add(-ago))) }
+	return func(s *weirv1.RolloutStatus) { s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewMicroTime(t0.Add(-ago))) }
 }
 
 func switched(s *weirv1.RolloutStatus) {
-	s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewTime(t0.Add(-time.Minute)))
-	s.BlueGreen.SwitchedAt = ptr.To(metav1.NewTime(t0.Add(-time.Second)))
+	s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewMicroTime(t0.Add(-time.Minute)))
+	s.BlueGreen.SwitchedAt = ptr.To(metav1.NewMicroTime(t0.Add(-time.Second)))
 }
 
 func TestBlueGreenTransitions(t *testing.T) {

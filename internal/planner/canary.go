@@ -137,7 +137,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))
 		i++
 		d.s.CurrentStepIndex = ptr.To(i)
-		d.s.StepStartedAt = d.now()
+		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 	}
 }
@@ -258,7 +258,7 @@ func (d *decision) scaleDownAborted(hash string, delay time.Duration) {
 		d.message += "moving all traffic back to stable: " + d.trafficMessage
 		d.waiting = true
 	case a.WeightVerifiedAt == nil:
-		a.WeightVerifiedAt = d.now()
+		a.WeightVerifiedAt = d.nowMicro()
 		fallthrough
 	default:
 		until := a.WeightVerifiedAt.Add(delay)

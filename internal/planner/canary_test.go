@@ -305,7 +305,7 @@ func aborted(verifiedAt *time.Time) func(*weirv1.RolloutStatus) {
 	return func(s *weirv1.RolloutStatus) {
 		s.Aborted = &weirv1.AbortInfo{Reason: weirv1.ReasonOperatorAbort, Message: "aborted by alice", At: metav1.NewTime(t0.Add(-time.Minute))}
 		if verifiedAt != nil {
-			s.Aborted.WeightVerifiedAt = ptr.To(metav1.NewTime(*verifiedAt))
+			s.Aborted.WeightVerifiedAt = ptr.To(metav1.NewMicroTime(*verifiedAt))
 		}
 	}
 }

@@ -95,6 +95,9 @@ func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRou
 // now as a metav1.Time.
 func (d *decision) now() *metav1.Time { return ptr.To(metav1.NewTime(d.in.Now)) }
 
+// nowMicro is now for the times that delays are counted from: stored to the microsecond.
+func (d *decision) nowMicro() *metav1.MicroTime { return ptr.To(metav1.NewMicroTime(d.in.Now)) }
+
 // firstRevision decides the stable revision when none is recorded: the current one for a
 // new Rollout, otherwise (status lost) the existing revision with most available pods.
 func (d *decision) firstRevision() {
@@ -132,7 +135,7 @@ func (d *decision) trackRevision() {
 	if hash != d.s.StableRS {
 		d.s.CurrentStepIndex = ptr.To[int32](0)
 	}
-	d.s.StepStartedAt = d.now()
+	d.s.StepStartedAt = d.nowMicro()
 	d.s.ProgressedAt = d.now()
 	d.s.Aborted = nil
 	d.s.Retries = 0

@@ -89,7 +89,7 @@ func rsAvail(hash string, replicas, available int32) ReplicaSet {
 
 func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutStatus {
 	s := weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v2", CurrentStepIndex: ptr.To(step),
-		StepStartedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
+		StepStartedAt: ptr.To(metav1.NewMicroTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
 		Canary: &weirv1.CanaryStatus{}}
 	for _, f := range extra {
 		f(&s)

@@ -44,7 +44,7 @@ func (d *decision) handleRequest(steps int) {
 		}
 		d.s.Paused = nil
 		d.s.CurrentStepIndex = ptr.To(i)
-		d.s.StepStartedAt = d.now()
+		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 		d.plan.event("Promoted", fmt.Sprintf("%s by %s: now at step %d/%d", req.Action, who, i, steps))
 	case weirv1.RequestAbort:
@@ -64,7 +64,7 @@ func (d *decision) handleRequest(steps int) {
 		d.s.Aborted = nil
 		d.s.Retries++
 		d.s.CurrentStepIndex = ptr.To[int32](0)
-		d.s.StepStartedAt = d.now()
+		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 		if d.s.Canary != nil {
 			d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
@@ -93,7 +93,7 @@ func (d *decision) handleRequest(steps int) {
 			d.retryAnalysis() // run the analysis that paused the release again
 		}
 		d.s.Paused = nil
-		d.s.StepStartedAt = d.now()
+		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 		d.plan.event("Resumed", fmt.Sprintf("release resumed by %s", who))
 	}

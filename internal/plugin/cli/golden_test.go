@@ -105,7 +105,7 @@ func TestGetGoldenAborted(t *testing.T) {
 			condition(weirv1.ConditionAborted, weirv1.ReasonAnalysisFailed, true, now)},
 		CurrentPodHash: canary, StableRS: hashOf("web:1"), CurrentStepIndex: ptr.To[int32](1),
 		Canary:   weights(0, ptr.To[int32](0)),
-		Aborted:  &weirv1.AbortInfo{Reason: weirv1.ReasonAnalysisFailed, Message: "analysis failed", At: abortedAt, WeightVerifiedAt: &abortedAt},
+		Aborted:  &weirv1.AbortInfo{Reason: weirv1.ReasonAnalysisFailed, Message: "analysis failed", At: abortedAt, WeightVerifiedAt: ptr.To(metav1.NewMicroTime(abortedAt.Time))},
 		Replicas: 5, UpdatedReplicas: 1, ReadyReplicas: 5, AvailableReplicas: 5,
 	})
 	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
@@ -126,7 +126,7 @@ func TestGetGoldenTimedPause(t *testing.T) {
 		Strategy: "Canary", Phase: weirv1.PhaseProgressing, Message: "step 2/2: pausing 30s at weight 50 (18s left)",
 		Conditions:     []metav1.Condition{condition(weirv1.ConditionReady, weirv1.ReasonStepPause, false, now)},
 		CurrentPodHash: hashOf("web:2"), StableRS: hashOf("web:1"), CurrentStepIndex: ptr.To[int32](1),
-		StepStartedAt: ptr.To(metav1.NewTime(now.Add(-12 * time.Second))),
+		StepStartedAt: ptr.To(metav1.NewMicroTime(now.Add(-12 * time.Second))),
 		Canary:        weights(50, nil),
 		Replicas:      3, UpdatedReplicas: 1, ReadyReplicas: 3, AvailableReplicas: 3,
 	})
@@ -186,7 +186,7 @@ func TestGetGoldenBlueGreen(t *testing.T) {
 		Conditions:     []metav1.Condition{condition(weirv1.ConditionReady, weirv1.ReasonStepPause, false, now)},
 		CurrentPodHash: v2, StableRS: v1, CurrentStepIndex: ptr.To[int32](0),
 		BlueGreen: &weirv1.BlueGreenStatus{ActiveSelector: v1, PreviewSelector: v2,
-			PreviewAvailableAt: ptr.To(metav1.NewTime(now.Add(-15 * time.Second)))},
+			PreviewAvailableAt: ptr.To(metav1.NewMicroTime(now.Add(-15 * time.Second)))},
 		Replicas: 4, UpdatedReplicas: 2, ReadyReplicas: 4, AvailableReplicas: 4,
 	})
 	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")

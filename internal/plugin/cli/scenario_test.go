@@ -139,7 +139,7 @@ func (r *release) pausedScenario() time.Time {
 		Strategy: "Canary", Phase: weirv1.PhasePaused, Message: msg,
 		Conditions:     []metav1.Condition{condition(weirv1.ConditionReady, weirv1.ReasonWaitingForPromotion, false, now)},
 		CurrentPodHash: canary, StableRS: hashOf("web:1"), CurrentStepIndex: ptr.To[int32](2),
-		StepStartedAt: ptr.To(metav1.NewTime(now.Add(-40 * time.Second))),
+		StepStartedAt: ptr.To(metav1.NewMicroTime(now.Add(-40 * time.Second))),
 		Canary:        weights(20, ptr.To[int32](20)),
 		Replicas:      5, UpdatedReplicas: 1, ReadyReplicas: 5, AvailableReplicas: 5,
 	})
