@@ -55,6 +55,12 @@ IMAGE_REPO ?= ghcr.io/weir-dev/weir-controller
 image: ## Build bin/weir-controller-image.tar (static weir-controller + kubectl-weir, no Docker); push: crane push bin/weir-controller-image.tar $(IMAGE_REPO):$(VERSION)
 	go run ./hack/image -version $(VERSION) -repository $(IMAGE_REPO) -out $(BIN)/weir-controller-image.tar
 
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: tools ## Measure step overhead, abort reaction, throughput at 500 Rollouts and idle cost; prints a table (see docs/benchmarks.md).
+	go run ./hack/bench $(BENCH_FLAGS)
+
 ##@ The two commands
 
 .PHONY: test

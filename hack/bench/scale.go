@@ -1,0 +1,643 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	eventsv1 "k8s.io/api/events/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// scale runs scenarios 3 and 4 on one cluster: scenario 4 reuses scenario 3's Rollouts.
+type scale struct {
+	cl   *cluster
+	cfg  config
+	apps []app
+}
+
+const mb = 1 << 20
+
+// create adds Rollouts until there are n, in namespaces of cfg.perNamespace, and waits
+// until all of them are Healthy.
+func (s *scale) create(ctx context.Context, n int, prefix string, replicas int32) error {
+	from := len(s.apps)
+	if n <= from {
+		return nil
+	}
+	var fresh []app
+	for i := from; i < n; i++ {
+		fresh = append(fresh, app{ns: fmt.Sprintf("%s-%02d", prefix, (i-from)/s.cfg.perNamespace), name: fmt.Sprintf("r-%04d", i)})
+	}
+	seen := map[string]bool{}
+	for _, a := range fresh {
+		if !seen[a.ns] {
+			seen[a.ns] = true
+			if err := createNamespace(ctx, s.cl.c, a.ns); err != nil {
+				return err
+			}
+		}
+	}
+	t0 := time.Now()
+	logf("  creating %d Rollouts (%d replicas each) with their Services and HTTPRoutes", len(fresh), replicas)
+	var mu sync.Mutex
+	done := 0
+	p := progress{every: 10 * time.Second, last: time.Now()}
+	err := parallel(len(fresh), 16, func(i int) error {
+		if err := createAll(ctx, s.cl.c, fresh[i].objects(replicas, scenarioSteps(), imageOf(0), nil)); err != nil {
+			return err
+		}
+		mu.Lock()
+		done++
+		if p.due() {
+			logf("  created %d/%d, load %s", done, len(fresh), readLoad())
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.apps = append(s.apps, fresh...)
+	if err := s.waitAllHealthy(ctx, fresh, nil, 30*time.Minute); err != nil {
+		return err
+	}
+	logf("  %d Rollouts created and Healthy in %s", len(fresh), time.Since(t0).Round(time.Second))
+	return nil
+}
+
+// waitAllHealthy waits until every app is Healthy at its generation (gens[i], or 1).
+func (s *scale) waitAllHealthy(ctx context.Context, apps []app, gens []int64, timeout time.Duration) error {
+	p := progress{every: 10 * time.Second, last: time.Now()}
+	return s.cl.rec.waitFor(ctx, timeout, 250*time.Millisecond, fmt.Sprintf("%d Rollouts Healthy", len(apps)), func() bool {
+		last := s.cl.rec.lastRollouts()
+		healthy := 0
+		steps := map[int32]int{}
+		for i, a := range apps {
+			gen := int64(1)
+			if gens != nil {
+				gen = gens[i]
+			}
+			o := last[a.key()]
+			if o.healthy(gen) {
+				healthy++
+			} else {
+				steps[o.step]++
+			}
+		}
+		if p.due() {
+			rss := int64(0)
+			if st, err := readProc(s.cl.ctrlPid()); err == nil {
+				rss = st.RSS
+			}
+			logf("  %d/%d Healthy; others by step %v; controller RSS %d MiB; load %s", healthy, len(apps), steps, rss/mb, readLoad())
+		}
+		return healthy == len(apps)
+	})
+}
+
+// waitOldScaledDown waits until only the stable revision of every app has pods.
+func (s *scale) waitOldScaledDown(ctx context.Context, timeout time.Duration) error {
+	return s.cl.rec.waitFor(ctx, timeout, time.Second, "old revisions scaled down", func() bool {
+		last := s.cl.rec.lastRollouts()
+		for _, a := range s.apps {
+			stable := last[a.key()].stableRS
+			for hash, rs := range s.cl.rec.lastReplicaSets(a.key()) {
+				if hash != stable && (rs.replicas != 0 || rs.total != 0) {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+// waitQuiet waits until the controller has reconciled nothing for quiet.
+func (s *scale) waitQuiet(ctx context.Context, quiet, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	last, since := -1.0, time.Now()
+	for time.Now().Before(deadline) {
+		m, err := s.cl.ctrlMetrics()
+		if err != nil {
+			return err
+		}
+		n := m.sum("controller_runtime_reconcile_total", nil)
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the controller never went quiet for %s", quiet)
+}
+
+// snapshot is everything read before and after a window.
+type snapshot struct {
+	t       time.Time
+	procs   map[string]procStat
+	ctrl    metrics
+	api     metrics
+	changes map[string]changes
+	diffs   map[string]float64
+}
+
+func (s *scale) snap(ctx context.Context) (snapshot, error) {
+	sn := snapshot{t: time.Now(), procs: s.cl.procs(), changes: s.cl.rec.snapshotCounts(), diffs: s.cl.rec.snapshotDiffs()}
+	var err error
+	if sn.ctrl, err = s.cl.ctrlMetrics(); err != nil {
+		return sn, err
+	}
+	sn.api, err = s.cl.apiserverMetrics(ctx)
+	return sn, err
+}
+
+func (a snapshot) cpu(b snapshot, name string) float64 {
+	return (b.procs[name].CPU - a.procs[name].CPU).Seconds()
+}
+
+func (a snapshot) requests(b snapshot) map[string]float64 {
+	return delta(a.ctrl.by("rest_client_requests_total", nil, "method"), b.ctrl.by("rest_client_requests_total", nil, "method"))
+}
+
+func (a snapshot) apiRequests(b snapshot) map[string]float64 {
+	d := delta(a.api.by("apiserver_request_total", nil, "verb", "resource", "subresource"),
+		b.api.by("apiserver_request_total", nil, "verb", "resource", "subresource"))
+	out := map[string]float64{}
+	for k, v := range d {
+		f := strings.Fields(k)
+		if len(f) < 2 || f[0] == "WATCH" || f[0] == "GET" || f[0] == "LIST" {
+			continue
+		}
+		switch f[1] {
+		case "rollouts", "httproutes", "replicasets", "services", "analysisruns", "events":
+			out[strings.Join(f, "/")] = v
+		}
+	}
+	return out
+}
+
+func (a snapshot) reconciles(b snapshot, controller string) float64 {
+	m := map[string]string{"controller": controller}
+	return b.ctrl.sum("controller_runtime_reconcile_total", m) - a.ctrl.sum("controller_runtime_reconcile_total", m)
+}
+
+// meanOf is the mean of a histogram over the window, in ms.
+func (a snapshot) meanOf(b snapshot, name string, match map[string]string) float64 {
+	n := b.ctrl.sum(name+"_count", match) - a.ctrl.sum(name+"_count", match)
+	if n == 0 {
+		return 0
+	}
+	return (b.ctrl.sum(name+"_sum", match) - a.ctrl.sum(name+"_sum", match)) / n * 1000
+}
+
+func sumValues(m map[string]float64) float64 {
+	t := 0.0
+	for _, v := range m {
+		t += v
+	}
+	return t
+}
+
+// throughput is scenario 3.
+func (s *scale) throughput(ctx context.Context) ([]result, error) {
+	cfg, cl := s.cfg, s.cl
+	n := cfg.rollouts
+	var load loadRange
+	logf("scenario 3: throughput — %d Rollouts, 2 replicas each, steps of scenario 1, released at once; controller at its defaults; load %s", n, load.sample())
+	if err := s.create(ctx, n, "scale", 2); err != nil {
+		return nil, err
+	}
+	apps := s.apps[:n]
+	load.sample()
+	if err := s.waitQuiet(ctx, 3*time.Second, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	before, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctrlPid, apiPid := cl.ctrlPid(), cl.pids["kube-apiserver"]
+	for _, pid := range []int{ctrlPid, apiPid} {
+		if err := resetPeak(pid); err != nil {
+			logf("  cannot reset the peak RSS of pid %d: %v (peaks are since start)", pid, err)
+		}
+	}
+	var profiling sync.WaitGroup
+	if cfg.pprofDir != "" && cl.hasPprof() {
+		profiling.Add(1)
+		go func() {
+			defer profiling.Done()
+			dest := filepath.Join(cfg.pprofDir, "cpu-release.pprof")
+			if err := cl.pprof(fmt.Sprintf("profile?seconds=%d", int(cfg.profileWindow.Seconds())), dest); err != nil {
+				logf("  CPU profile: %v", err)
+			}
+		}()
+	} else if cfg.pprofDir != "" {
+		logf("  the controller serves no /debug/pprof/: no controller profiles")
+	}
+	if cfg.pprofDir != "" {
+		profiling.Add(1)
+		go func() {
+			defer profiling.Done()
+			dest := filepath.Join(cfg.pprofDir, "kube-apiserver-cpu-release.pprof")
+			if err := cl.apiserverProfile(ctx, int(cfg.profileWindow.Seconds()), dest); err != nil {
+				logf("  kube-apiserver CPU profile: %v", err)
+			}
+		}()
+	}
+
+	// The controller's request rate, second by second: does it sit at its client-side limit?
+	rateCtx, stopRate := context.WithCancel(ctx)
+	defer stopRate()
+	rates := make(chan []float64, 1)
+	go func() { rates <- sampleRate(rateCtx, cl) }()
+
+	logf("  changing the image of all %d Rollouts", n)
+	t0 := time.Now()
+	gens := make([]int64, n)
+	if err := parallel(n, 32, func(i int) error {
+		var err error
+		gens[i], err = setImage(ctx, cl.c, apps[i], imageOf(1))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	logf("  %d image changes sent in %s", n, time.Since(t0).Round(time.Millisecond))
+	if err := s.waitAllHealthy(ctx, apps, gens, cfg.scaleTimeout); err != nil {
+		return nil, err
+	}
+	healthy, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stopRate()
+	perSecond := <-rates
+	load.sample()
+	// When did each become Healthy, and how long did its pauses last?
+	var perRollout, pauseLens []float64
+	var tAll time.Time
+	steps := scenarioSteps()
+	for i, a := range apps {
+		ros := cl.rec.rolloutObs(a.key(), t0)
+		h, ok := first(ros, func(o roObs) bool { return o.healthy(gens[i]) })
+		if !ok {
+			return nil, fmt.Errorf("%s: no Healthy observation", a.key())
+		}
+		perRollout = append(perRollout, h.t.Sub(t0).Seconds())
+		tAll = later(tAll, h.t)
+		for j, st := range steps {
+			if st.Pause == nil {
+				continue
+			}
+			o1, ok1 := first(ros, func(o roObs) bool { return o.obsGen == gens[i] && int(o.step) >= j })
+			o2, ok2 := first(ros, func(o roObs) bool { return o.obsGen == gens[i] && int(o.step) >= j+1 })
+			if ok1 && ok2 && int(o1.step) == j {
+				pauseLens = append(pauseLens, durMs(o2.t.Sub(o1.t)))
+			}
+		}
+	}
+	allHealthy := tAll.Sub(t0)
+	pauseEvents := s.pausesFromEvents(ctx, apps, t0)
+	logf("  all %d Rollouts Healthy %s after the first image change (load %s)", n, allHealthy.Round(100*time.Millisecond), readLoad())
+	if cfg.pprofDir != "" && cl.hasPprof() {
+		if err := cl.pprof("heap", filepath.Join(cfg.pprofDir, "heap-release.pprof")); err != nil {
+			logf("  heap profile: %v", err)
+		}
+	}
+
+	// The release isn't over until the old revisions are scaled down (scaleDownDelaySeconds
+	// defaults to 30 s): count those requests too.
+	if err := s.waitOldScaledDown(ctx, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	if err := s.waitQuiet(ctx, 3*time.Second, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	done, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	profiling.Wait()
+	load.sample()
+
+	N := float64(n)
+	reqHealthy := before.requests(healthy)
+	reqDone := before.requests(done)
+	api := before.apiRequests(done)
+	chg := changeDelta(before.changes, done.changes)
+	statusPatches := api["PATCH/rollouts/status"]
+	statusChanges := float64(chg["Rollout"].updates - chg["Rollout"].spec)
+	routeApplies := api["APPLY/httproutes"] + api["PATCH/httproutes"]
+	svcApplies := api["APPLY/services"] + api["PATCH/services"]
+	logf("  controller API requests per release until all Healthy: %.1f (%s)", sumValues(reqHealthy)/N, formatCounts(reqHealthy, N))
+	codes := delta(before.ctrl.by("rest_client_requests_total", nil, "code"), done.ctrl.by("rest_client_requests_total", nil, "code"))
+	logf("  … by response code, incl. scale-down: %s", formatCounts(codes, N))
+	logf("  … including the old revision's scale-down: %.1f (%s)", sumValues(reqDone)/N, formatCounts(reqDone, N))
+	logf("  writes seen by kube-apiserver per release (all clients; the bench's are the image PATCH on rollouts and PUT on httproutes/status): %s", formatCounts(api, N))
+	logf("  changes seen by the bench's watches per release: Rollout status %.1f, HTTPRoute spec %.1f, ReplicaSet spec/annotations by Weir %.1f, Service selector %.1f",
+		statusChanges/N, float64(chg["HTTPRoute"].spec)/N, float64(chg["ReplicaSet"].spec)/N, float64(chg["Service"].spec)/N)
+	logf("  Rollout status PATCHes that changed nothing: %.1f of %.1f per release; HTTPRoute applies that changed nothing: %.1f of %.1f; Service applies that changed nothing: %.1f of %.1f",
+		(statusPatches-statusChanges)/N, statusPatches/N, (routeApplies-float64(chg["HTTPRoute"].spec))/N, routeApplies/N,
+		(svcApplies-float64(chg["Service"].spec))/N, svcApplies/N)
+	recRollout := before.reconciles(done, "rollout")
+	queueWait := before.meanOf(healthy, "workqueue_queue_duration_seconds", map[string]string{"name": "rollout"})
+	reconcileTime := before.meanOf(healthy, "controller_runtime_reconcile_time_seconds", map[string]string{"controller": "rollout"})
+	workers := healthy.ctrl.sum("controller_runtime_max_concurrent_reconciles", map[string]string{"controller": "rollout"})
+	logf("  rollout reconciles per release %.1f; mean reconcile %.1f ms, mean wait in the work queue %.0f ms, workers %.0f",
+		recRollout/N, reconcileTime, queueWait, workers)
+	busy := (healthy.ctrl.sum("controller_runtime_reconcile_time_seconds_sum", map[string]string{"controller": "rollout"}) -
+		before.ctrl.sum("controller_runtime_reconcile_time_seconds_sum", map[string]string{"controller": "rollout"})) / allHealthy.Seconds()
+	logf("  the rollout worker was busy %.0f%% of the release", 100*busy/max(workers, 1))
+	causes := delta(before.diffs, healthy.diffs)
+	logf("  Rollout status changes per release by the fields they changed: %s", formatCounts(causes, N))
+	allAPI := delta(before.api.by("apiserver_request_total", nil, "verb"), healthy.api.by("apiserver_request_total", nil, "verb"))
+	delete(allAPI, "WATCH")
+	logf("  kube-apiserver requests per release, all clients, until all Healthy: %.1f (%s); Weir's share %.0f%%",
+		sumValues(allAPI)/N, formatCounts(allAPI, N), 100*sumValues(reqHealthy)/max(sumValues(allAPI), 1))
+	latency := map[string]float64{}
+	counts := delta(before.api.by("apiserver_request_duration_seconds_count", nil, "verb", "resource", "subresource"),
+		healthy.api.by("apiserver_request_duration_seconds_count", nil, "verb", "resource", "subresource"))
+	sums := delta(before.api.by("apiserver_request_duration_seconds_sum", nil, "verb", "resource", "subresource"),
+		healthy.api.by("apiserver_request_duration_seconds_sum", nil, "verb", "resource", "subresource"))
+	for k, c := range counts {
+		f := strings.Fields(k)
+		if len(f) >= 2 && c >= N && f[0] != "WATCH" {
+			latency[strings.Join(f, "/")] = sums[k] / c * 1000
+		}
+	}
+	logf("  kube-apiserver mean latency (ms) of requests seen at least once per release: %s", formatCounts(latency, 1))
+	for _, name := range []string{"weir-controller", "kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)"} {
+		logf("  CPU during the release (image change → all Healthy): %-24s %6.1f s", name, before.cpu(healthy, name))
+	}
+	if cfg.pprofDir != "" {
+		printProfiles(cfg.pprofDir, "cpu-release.pprof", "heap-release.pprof", "kube-apiserver-cpu-release.pprof")
+	}
+
+	_, peakRate := minMax(perSecond)
+	logf("  controller request rate during the release: median %.0f/s, p95 %.0f/s, peak %.0f/s over %d one-second samples",
+		quantile(perSecond, 0.5), quantile(perSecond, 0.95), peakRate, len(perSecond))
+
+	sc := "3 throughput"
+	ld := load.String()
+	note := fmt.Sprintf("%d Rollouts", n)
+	rows := []result{
+		{scenario: sc, name: "all images changed → all Healthy", note: note, unit: secs, samples: []float64{allHealthy.Seconds()}, target: "≤ 30 s (500)", peer: "482 s (500)", load: ld},
+		{scenario: sc, name: "per Rollout: image change → Healthy", unit: secs, samples: perRollout, load: ld},
+		{scenario: sc, name: "pause 1s at scale: length (status watch)", unit: ms, samples: pauseLens, target: "1.00–1.05 s", peer: "0.10–0.95 s", load: ld},
+		{scenario: sc, name: "pause 1s at scale: length (StepCompleted events)", unit: ms, samples: pauseEvents, target: "1.00–1.05 s", peer: "0.10–0.95 s", load: ld},
+		{scenario: sc, name: "controller peak RSS during the release", unit: mib, samples: []float64{float64(healthy.procs["weir-controller"].HWM) / mb}, target: "≤ 80 MiB", peer: "≈ 159 MiB", load: ld},
+		{scenario: sc, name: "controller peak RSS since start (incl. creating them)", unit: mib, samples: []float64{float64(max(before.procs["weir-controller"].HWM, healthy.procs["weir-controller"].HWM)) / mb}, load: ld},
+		{scenario: sc, name: "controller CPU, image change → all Healthy", unit: cpus, samples: []float64{before.cpu(healthy, "weir-controller")}, load: ld},
+		{scenario: sc, name: "kube-apiserver CPU, image change → all Healthy", unit: cpus, samples: []float64{before.cpu(healthy, "kube-apiserver")}, load: ld},
+		{scenario: sc, name: "kube-apiserver peak RSS since start", unit: mib, samples: []float64{float64(max(before.procs["kube-apiserver"].HWM, healthy.procs["kube-apiserver"].HWM)) / mb}, peer: "≈ 860 MiB", load: ld},
+		{scenario: sc, name: "API requests per release, until all Healthy", unit: count, samples: []float64{sumValues(reqHealthy) / N}, target: "≤ 25", peer: "≈ 69", load: ld},
+		{scenario: sc, name: "API requests per release, incl. old revision scale-down", unit: count, samples: []float64{sumValues(reqDone) / N}, target: "≤ 25", peer: "≈ 69", load: ld},
+		{scenario: sc, name: "  Rollout status PATCHes per release", unit: count, samples: []float64{statusPatches / N}, load: ld},
+		{scenario: sc, name: "  … of which changed nothing", unit: count, samples: []float64{max(statusPatches-statusChanges, 0) / N}, load: ld},
+		{scenario: sc, name: "controller API requests per second (1 s samples)", unit: count, samples: perSecond, load: ld},
+		{scenario: sc, name: "rollout reconciles per release", unit: count, samples: []float64{recRollout / N}, load: ld},
+		{scenario: sc, name: "mean wait in the rollout work queue", unit: ms, samples: []float64{queueWait}, load: ld},
+		{scenario: sc, name: "mean rollout reconcile", unit: ms, samples: []float64{reconcileTime}, note: fmt.Sprintf("%.0f worker(s)", workers), load: ld},
+	}
+	return rows, nil
+}
+
+// sampleRate scrapes the controller's request counter every second until ctx ends and
+// returns the requests of each second.
+func sampleRate(ctx context.Context, cl *cluster) []float64 {
+	var out []float64
+	last, lastT := -1.0, time.Now()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		m, err := cl.ctrlMetrics()
+		if err == nil {
+			n, now := m.sum("rest_client_requests_total", nil), time.Now()
+			if last >= 0 {
+				out = append(out, (n-last)/now.Sub(lastT).Seconds())
+			}
+			last, lastT = n, now
+		}
+		select {
+		case <-ctx.Done():
+			return out
+		case <-tick.C:
+		}
+	}
+}
+
+// pausesFromEvents measures each pause between the StepCompleted events that bracket it
+// (their eventTime has microseconds, from the controller's clock).
+func (s *scale) pausesFromEvents(ctx context.Context, apps []app, since time.Time) []float64 {
+	steps := scenarioSteps()
+	n := len(steps)
+	namespaces := map[string]bool{}
+	for _, a := range apps {
+		namespaces[a.ns] = true
+	}
+	var out []float64
+	for ns := range namespaces {
+		var list eventsv1.EventList
+		if err := s.cl.c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			continue
+		}
+		byRollout := map[string]map[string]time.Time{}
+		for _, e := range list.Items {
+			if e.Reason != "StepCompleted" {
+				continue
+			}
+			t := e.EventTime.Time
+			if e.Series != nil {
+				t = e.Series.LastObservedTime.Time
+			}
+			if t.Before(since) {
+				continue
+			}
+			m := byRollout[e.Regarding.Name]
+			if m == nil {
+				m = map[string]time.Time{}
+				byRollout[e.Regarding.Name] = m
+			}
+			m[e.Note] = t
+		}
+		for _, m := range byRollout {
+			for i, st := range steps {
+				if st.Pause == nil || i == 0 {
+					continue
+				}
+				t0, ok0 := m[fmt.Sprintf("step %d/%d done (%s)", i, n, describeStep(steps[i-1]))]
+				t1, ok1 := m[fmt.Sprintf("step %d/%d done (%s)", i+1, n, describeStep(st))]
+				if ok0 && ok1 {
+					out = append(out, durMs(t1.Sub(t0)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func changeDelta(a, b map[string]changes) map[string]changes {
+	out := map[string]changes{}
+	for k, v := range b {
+		out[k] = changes{adds: v.adds - a[k].adds, updates: v.updates - a[k].updates, spec: v.spec - a[k].spec}
+	}
+	return out
+}
+
+// idleCost is scenario 4.
+func (s *scale) idleCost(ctx context.Context) ([]result, error) {
+	cfg, cl := s.cfg, s.cl
+	n := cfg.idleRollouts
+	var load loadRange
+	logf("scenario 4: idle cost — %d Healthy Rollouts (%d from scenario 3 with 2 replicas, the rest with 1); load %s", n, min(len(s.apps), n), load.sample())
+	if err := s.create(ctx, n, "idle", 1); err != nil {
+		return nil, err
+	}
+	n = len(s.apps) // scenario 3 may have left more
+
+	if err := s.waitOldScaledDown(ctx, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	if err := s.waitQuiet(ctx, 5*time.Second, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	pid := cl.ctrlPid()
+	if err := resetPeak(pid); err != nil {
+		logf("  cannot reset the peak RSS: %v", err)
+	}
+	before, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	logf("  watching the idle controller for %s", cfg.idle)
+	var rss []float64
+	deadline := time.Now().Add(cfg.idle)
+	for time.Now().Before(deadline) {
+		if st, err := readProc(pid); err == nil {
+			rss = append(rss, float64(st.RSS)/mb)
+		}
+		load.sample()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(min(5*time.Second, time.Until(deadline)+time.Millisecond)):
+		}
+	}
+	after, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.pprofDir != "" && cl.hasPprof() {
+		if err := cl.pprof("heap", filepath.Join(cfg.pprofDir, "heap-idle.pprof")); err != nil {
+			logf("  heap profile: %v", err)
+		}
+	}
+	minutes := after.t.Sub(before.t).Minutes()
+	heap := after.ctrl.sum("go_memstats_heap_inuse_bytes", nil) / mb
+	reqs := before.requests(after)
+	logf("  idle: controller RSS %.0f MiB, heap in use %.0f MiB, CPU %.2f s/min, %.1f API requests/min (%s), %.1f reconciles/min",
+		rss[len(rss)-1], heap, before.cpu(after, "weir-controller")/minutes, sumValues(reqs)/minutes, formatCounts(reqs, minutes),
+		before.reconciles(after, "rollout")/minutes)
+
+	// A restart with them all: what the controller costs when it (re)reads the cluster.
+	logf("  restarting the controller with %d Rollouts", n)
+	preRestart, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	if err := cl.restartController(); err != nil {
+		return nil, err
+	}
+	ready := time.Since(t0)
+	var synced time.Duration
+	for {
+		m, err := cl.ctrlMetrics()
+		if err != nil {
+			return nil, err
+		}
+		if m.sum("controller_runtime_reconcile_total", map[string]string{"controller": "rollout"}) >= float64(n) {
+			synced = time.Since(t0)
+			break
+		}
+		if time.Since(t0) > 10*time.Minute {
+			return nil, fmt.Errorf("the restarted controller never reconciled all %d Rollouts", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := s.waitQuiet(ctx, 5*time.Second, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	restarted, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	load.sample()
+	restartReqs := restarted.ctrl.by("rest_client_requests_total", nil, "method")
+	logf("  restart: reconciles by controller and result: %s; max concurrent reconciles: %s",
+		formatCounts(restarted.ctrl.by("controller_runtime_reconcile_total", nil, "controller", "result"), 1),
+		formatCounts(restarted.ctrl.by("controller_runtime_max_concurrent_reconciles", nil, "controller"), 1))
+	api := preRestart.apiRequests(restarted)
+	chg := changeDelta(preRestart.changes, restarted.changes)
+	statusPatches := api["PATCH/rollouts/status"]
+	statusChanges := float64(chg["Rollout"].updates - chg["Rollout"].spec)
+	logf("  restart: ready in %s, all %d reconciled in %s; peak RSS %d MiB; CPU %.1f s; API requests %s; Rollout status PATCHes %.0f, of which changed nothing %.0f",
+		ready.Round(time.Millisecond), n, synced.Round(time.Millisecond), restarted.procs["weir-controller"].HWM/mb,
+		restarted.procs["weir-controller"].CPU.Seconds(), formatCounts(restartReqs, 1), statusPatches, statusPatches-statusChanges)
+	// Settled: the restarted controller holds its caches and nothing else (no events cached
+	// by the recorder, no garbage of a release).
+	time.Sleep(20 * time.Second)
+	settled, err := s.snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settledHeap := settled.ctrl.sum("go_memstats_heap_inuse_bytes", nil) / mb
+	logf("  restart: 20 s after going quiet: RSS %d MiB, heap in use %.0f MiB", settled.procs["weir-controller"].RSS/mb, settledHeap)
+	if cfg.pprofDir != "" && cl.hasPprof() {
+		if err := cl.pprof("heap", filepath.Join(cfg.pprofDir, "heap-restarted.pprof")); err != nil {
+			logf("  heap profile: %v", err)
+		}
+	}
+	if cfg.pprofDir != "" {
+		printProfiles(cfg.pprofDir, "heap-idle.pprof", "heap-restarted.pprof")
+	}
+
+	sc := "4 idle cost"
+	ld := load.String()
+	note := fmt.Sprintf("%d Rollouts", n)
+	return []result{
+		{scenario: sc, name: "controller RSS while idle (every 5 s)", note: note, unit: mib, samples: rss, target: "≤ 100 MiB", load: ld},
+		{scenario: sc, name: "controller peak RSS during the idle window", unit: mib, samples: []float64{float64(after.procs["weir-controller"].HWM) / mb}, target: "≤ 100 MiB", load: ld},
+		{scenario: sc, name: "controller Go heap in use", unit: mib, samples: []float64{heap}, load: ld},
+		{scenario: sc, name: "controller CPU per minute, idle", unit: cpus, samples: []float64{before.cpu(after, "weir-controller") / minutes}, target: "near zero", load: ld},
+		{scenario: sc, name: "API requests per minute, idle", unit: count, samples: []float64{sumValues(reqs) / minutes}, load: ld},
+		{scenario: sc, name: "restart: start → all Rollouts reconciled", unit: secs, samples: []float64{synced.Seconds()}, load: ld},
+		{scenario: sc, name: "restart: controller peak RSS", unit: mib, samples: []float64{float64(restarted.procs["weir-controller"].HWM) / mb}, load: ld},
+		{scenario: sc, name: "restart: controller CPU", unit: cpus, samples: []float64{restarted.procs["weir-controller"].CPU.Seconds()}, load: ld},
+		{scenario: sc, name: "restart: RSS 20 s after going quiet", unit: mib, samples: []float64{float64(settled.procs["weir-controller"].RSS) / mb}, target: "≤ 100 MiB", load: ld},
+		{scenario: sc, name: "restart: Go heap in use 20 s after going quiet", unit: mib, samples: []float64{settledHeap}, load: ld},
+		{scenario: sc, name: "restart: API requests", unit: count, samples: []float64{sumValues(restartReqs)}, load: ld},
+		{scenario: sc, name: "restart: Rollout status PATCHes that changed nothing", unit: count, samples: []float64{max(statusPatches-statusChanges, 0)}, load: ld},
+	}, nil
+}
+
+// printProfiles prints the top of each profile with go tool pprof.
+func printProfiles(dir string, names ...string) {
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", path).CombinedOutput()
+		if err != nil {
+			continue // no profile taken
+		}
+		logf("  %s:\n%s", path, out)
+	}
+}

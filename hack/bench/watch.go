@@ -1,0 +1,616 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/revision"
+)
+
+// Observations: what the bench's watches saw, each stamped with the time the event
+// reached the bench (the same clock and the same kind of watch latency for every kind, so
+// differences between them are what the controller took).
+
+type roObs struct {
+	t             time.Time
+	gen, obsGen   int64
+	phase         weirv1.RolloutPhase
+	step          int32 // -1 when unset
+	podHash       string
+	stableRS      string
+	stepRun       string
+	aborted       bool
+	abortVerified bool
+	stepStarted   time.Time // status.stepStartedAt (second precision on the wire)
+}
+
+func (o roObs) healthy(gen int64) bool {
+	return o.gen == gen && o.obsGen == gen && o.phase == weirv1.PhaseHealthy && o.podHash != "" && o.stableRS == o.podHash
+}
+
+type routeObs struct {
+	t              time.Time
+	gen            int64
+	stable, canary int32
+	acceptedGen    int64
+}
+
+type rsObs struct {
+	t         time.Time
+	hash      string
+	replicas  int32 // spec
+	available int32
+	total     int32 // status.replicas
+}
+
+type runObs struct {
+	t                  time.Time
+	phase              weirv1.AnalysisPhase
+	successful, failed int32
+}
+
+type svcObs struct {
+	t    time.Time
+	hash string
+}
+
+// changes counts the update events of one kind: writes that changed something. A write
+// that changes nothing is never seen here (the API server doesn't store it).
+type changes struct {
+	adds, updates, spec int64
+}
+
+// recorder keeps every observation by object key (namespace/name; ReplicaSets by their
+// Rollout's key).
+type recorder struct {
+	mu       sync.Mutex
+	changed  chan struct{}
+	rollouts map[string][]roObs
+	// statusDiffs counts Rollout status changes by the set of status fields they changed.
+	statusDiffs map[string]int
+	routes      map[string][]routeObs
+	rs          map[string][]rsObs
+	runs        map[string][]runObs
+	svcs        map[string][]svcObs
+	counts      map[string]*changes
+}
+
+func newRecorder() *recorder {
+	return &recorder{
+		changed:     make(chan struct{}),
+		rollouts:    map[string][]roObs{},
+		statusDiffs: map[string]int{},
+		routes:      map[string][]routeObs{},
+		rs:          map[string][]rsObs{},
+		runs:        map[string][]runObs{},
+		svcs:        map[string][]svcObs{},
+		counts:      map[string]*changes{},
+	}
+}
+
+func keyOf(o metav1.Object) string { return o.GetNamespace() + "/" + o.GetName() }
+
+// notify wakes the waiters; called with mu held.
+func (r *recorder) notify() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *recorder) count(kind string, add, spec bool) {
+	c := r.counts[kind]
+	if c == nil {
+		c = &changes{}
+		r.counts[kind] = c
+	}
+	if add {
+		c.adds++
+		return
+	}
+	c.updates++
+	if spec {
+		c.spec++
+	}
+}
+
+// snapshotDiffs copies the status-change causes.
+func (r *recorder) snapshotDiffs() map[string]float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]float64{}
+	for k, v := range r.statusDiffs {
+		out[k] = float64(v)
+	}
+	return out
+}
+
+// statusDiff names the status fields that differ ("canary.weights", "conditions[Ready]", …),
+// ignoring condition timestamps.
+func statusDiff(a, b *weirv1.RolloutStatus) string {
+	am, bm := toMap(a), toMap(b)
+	var out []string
+	for _, k := range unionKeys(am, bm) {
+		switch {
+		case reflect.DeepEqual(am[k], bm[k]):
+		case k == "conditions":
+			out = append(out, conditionsDiff(a.Conditions, b.Conditions))
+		case k == "canary":
+			ac, _ := am[k].(map[string]any)
+			bc, _ := bm[k].(map[string]any)
+			for _, kk := range unionKeys(ac, bc) {
+				if !reflect.DeepEqual(ac[kk], bc[kk]) {
+					out = append(out, "canary."+kk)
+				}
+			}
+		default:
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func conditionsDiff(a, b []metav1.Condition) string {
+	byType := map[string]metav1.Condition{}
+	for _, c := range a {
+		byType[c.Type] = c
+	}
+	var changed []string
+	for _, c := range b {
+		o := byType[c.Type]
+		if o.Status != c.Status || o.Reason != c.Reason || o.Message != c.Message || o.ObservedGeneration != c.ObservedGeneration {
+			what := "status"
+			switch {
+			case o.Status != c.Status:
+			case o.Reason != c.Reason:
+				what = "reason"
+			case o.Message != c.Message:
+				what = "message"
+			default:
+				what = "generation"
+			}
+			changed = append(changed, c.Type+":"+what)
+		}
+	}
+	return "conditions[" + strings.Join(changed, " ") + "]"
+}
+
+func toMap(v any) map[string]any {
+	data, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	return m
+}
+
+func unionKeys(a, b map[string]any) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range []map[string]any{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// snapshotCounts copies the change counters.
+func (r *recorder) snapshotCounts() map[string]changes {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]changes{}
+	for k, v := range r.counts {
+		out[k] = *v
+	}
+	return out
+}
+
+func (r *recorder) onRollout(old, obj any) {
+	ro, ok := obj.(*weirv1.Rollout)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	o := roObs{t: now, gen: ro.Generation, obsGen: ro.Status.ObservedGeneration, phase: ro.Status.Phase,
+		step: ptr.Deref(ro.Status.CurrentStepIndex, -1), podHash: ro.Status.CurrentPodHash, stableRS: ro.Status.StableRS}
+	if ro.Status.StepStartedAt != nil {
+		o.stepStarted = ro.Status.StepStartedAt.Time
+	}
+	if c := ro.Status.Canary; c != nil {
+		o.stepRun = c.StepAnalysisRun
+	}
+	if a := ro.Status.Aborted; a != nil {
+		o.aborted, o.abortVerified = true, a.WeightVerifiedAt != nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		prev := old.(*weirv1.Rollout)
+		if prev.ResourceVersion == ro.ResourceVersion {
+			return
+		}
+		r.count("Rollout", false, prev.Generation != ro.Generation)
+		if prev.Generation == ro.Generation {
+			r.statusDiffs[statusDiff(&prev.Status, &ro.Status)]++
+		}
+	} else {
+		r.count("Rollout", true, false)
+	}
+	k := keyOf(ro)
+	r.rollouts[k] = append(r.rollouts[k], o)
+	r.notify()
+}
+
+func (r *recorder) onRoute(old, obj any) {
+	route, ok := obj.(*gatewayv1.HTTPRoute)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	o := routeObs{t: now, gen: route.Generation, acceptedGen: acceptedGen(route), stable: -1, canary: -1}
+	for _, rule := range route.Spec.Rules {
+		if rule.Name == nil || *rule.Name != "main" {
+			continue
+		}
+		for _, br := range rule.BackendRefs {
+			w := ptr.Deref(br.Weight, 1)
+			switch name := string(br.Name); {
+			case len(name) > 7 && name[len(name)-7:] == "-stable":
+				o.stable = w
+			case len(name) > 7 && name[len(name)-7:] == "-canary":
+				o.canary = w
+			}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		prev := old.(*gatewayv1.HTTPRoute)
+		if prev.ResourceVersion == route.ResourceVersion {
+			return
+		}
+		r.count("HTTPRoute", false, prev.Generation != route.Generation)
+	} else {
+		r.count("HTTPRoute", true, false)
+	}
+	k := keyOf(route)
+	r.routes[k] = append(r.routes[k], o)
+	r.notify()
+}
+
+func (r *recorder) onReplicaSet(old, obj any) {
+	rs, ok := obj.(*appsv1.ReplicaSet)
+	if !ok {
+		return
+	}
+	owner := metav1.GetControllerOf(rs)
+	if owner == nil || owner.Kind != "Rollout" {
+		return
+	}
+	now := time.Now()
+	o := rsObs{t: now, hash: rs.Labels[revision.HashLabel], replicas: ptr.Deref(rs.Spec.Replicas, 1),
+		available: rs.Status.AvailableReplicas, total: rs.Status.Replicas}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		prev := old.(*appsv1.ReplicaSet)
+		if prev.ResourceVersion == rs.ResourceVersion {
+			return
+		}
+		// Weir writes spec.replicas and the scale-down annotation; the ReplicaSet
+		// controller writes the status.
+		weir := ptr.Deref(prev.Spec.Replicas, 1) != ptr.Deref(rs.Spec.Replicas, 1) ||
+			prev.Annotations[revision.ScaleDownAtAnnotation] != rs.Annotations[revision.ScaleDownAtAnnotation]
+		r.count("ReplicaSet", false, weir)
+	} else {
+		r.count("ReplicaSet", true, false)
+	}
+	k := rs.Namespace + "/" + owner.Name
+	r.rs[k] = append(r.rs[k], o)
+	r.notify()
+}
+
+func (r *recorder) onRun(old, obj any) {
+	run, ok := obj.(*weirv1.AnalysisRun)
+	if !ok {
+		return
+	}
+	o := runObs{t: time.Now(), phase: run.Status.Phase}
+	for _, m := range run.Status.MetricResults {
+		o.successful += m.Successful
+		o.failed += m.Failed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		prev := old.(*weirv1.AnalysisRun)
+		if prev.ResourceVersion == run.ResourceVersion {
+			return
+		}
+		r.count("AnalysisRun", false, prev.Generation != run.Generation)
+	} else {
+		r.count("AnalysisRun", true, false)
+	}
+	k := keyOf(run)
+	r.runs[k] = append(r.runs[k], o)
+	r.notify()
+}
+
+func (r *recorder) onService(old, obj any) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return
+	}
+	o := svcObs{t: time.Now(), hash: svc.Spec.Selector[revision.HashLabel]}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		prev := old.(*corev1.Service)
+		if prev.ResourceVersion == svc.ResourceVersion {
+			return
+		}
+		r.count("Service", false, prev.Spec.Selector[revision.HashLabel] != svc.Spec.Selector[revision.HashLabel])
+	} else {
+		r.count("Service", true, false)
+	}
+	k := keyOf(svc)
+	r.svcs[k] = append(r.svcs[k], o)
+	r.notify()
+}
+
+// Copies of a key's observations from since on.
+
+func (r *recorder) rolloutObs(k string, since time.Time) []roObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return after(r.rollouts[k], since, func(o roObs) time.Time { return o.t })
+}
+
+func (r *recorder) routeObs(k string, since time.Time) []routeObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return after(r.routes[k], since, func(o routeObs) time.Time { return o.t })
+}
+
+func (r *recorder) rsObs(k string, since time.Time) []rsObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return after(r.rs[k], since, func(o rsObs) time.Time { return o.t })
+}
+
+func (r *recorder) runObs(k string, since time.Time) []runObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return after(r.runs[k], since, func(o runObs) time.Time { return o.t })
+}
+
+func (r *recorder) svcObs(k string, since time.Time) []svcObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return after(r.svcs[k], since, func(o svcObs) time.Time { return o.t })
+}
+
+func after[T any](xs []T, since time.Time, at func(T) time.Time) []T {
+	var out []T
+	for _, x := range xs {
+		if !at(x).Before(since) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// lastRollout is the latest observation of every Rollout.
+func (r *recorder) lastRollouts() map[string]roObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]roObs, len(r.rollouts))
+	for k, obs := range r.rollouts {
+		out[k] = obs[len(obs)-1]
+	}
+	return out
+}
+
+// lastReplicaSets is the latest observation of every Rollout's ReplicaSets, by hash.
+func (r *recorder) lastReplicaSets(k string) map[string]rsObs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]rsObs{}
+	for _, o := range r.rs[k] {
+		out[o.hash] = o
+	}
+	return out
+}
+
+// waitFor waits until cond holds, re-checking on every observation (at most every
+// interval) and at least every interval.
+func (r *recorder) waitFor(ctx context.Context, timeout, interval time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		r.mu.Lock()
+		ch := r.changed
+		r.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+			if interval > 0 {
+				time.Sleep(interval)
+			}
+		case <-time.After(max(interval, 100*time.Millisecond)):
+		}
+	}
+}
+
+// watchAll registers the recorder (and the acceptor) on the bench's informers.
+func watchAll(ctx context.Context, c cache.Cache, r *recorder, a *acceptor) error {
+	handlers := []struct {
+		obj client.Object
+		fn  func(old, obj any)
+	}{
+		{&weirv1.Rollout{}, r.onRollout},
+		{&gatewayv1.HTTPRoute{}, func(old, obj any) {
+			r.onRoute(old, obj)
+			if route, ok := obj.(*gatewayv1.HTTPRoute); ok {
+				a.observe(route)
+			}
+		}},
+		{&appsv1.ReplicaSet{}, r.onReplicaSet},
+		{&weirv1.AnalysisRun{}, r.onRun},
+		{&corev1.Service{}, r.onService},
+	}
+	for _, h := range handlers {
+		inf, err := c.GetInformer(ctx, h.obj)
+		if err != nil {
+			return err
+		}
+		fn := h.fn
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { fn(nil, obj) },
+			UpdateFunc: func(old, obj any) { fn(old, obj) },
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acceptor plays the gateway: when an HTTPRoute's generation changes, it writes the route's
+// parent status Accepted for that generation, as a Gateway API implementation would once it
+// has applied the route. It is driven by the watch (no polling), with several workers.
+type acceptor struct {
+	c     client.Client
+	cache cache.Cache
+	q     workqueue.TypedDelayingInterface[types.NamespacedName]
+
+	mu     sync.Mutex
+	seen   map[types.NamespacedName]seenGen
+	delays []time.Duration
+	errs   int
+}
+
+type seenGen struct {
+	gen int64
+	t   time.Time
+}
+
+func newAcceptor(c client.Client, ch cache.Cache) *acceptor {
+	return &acceptor{c: c, cache: ch, q: workqueue.NewTypedDelayingQueue[types.NamespacedName](), seen: map[types.NamespacedName]seenGen{}}
+}
+
+func (a *acceptor) run(ctx context.Context, workers int) {
+	for range workers {
+		go func() {
+			for {
+				key, shutdown := a.q.Get()
+				if shutdown {
+					return
+				}
+				a.process(ctx, key)
+				a.q.Done(key)
+			}
+		}()
+	}
+	go func() {
+		<-ctx.Done()
+		a.q.ShutDown()
+	}()
+}
+
+func (a *acceptor) observe(route *gatewayv1.HTTPRoute) {
+	if acceptedGen(route) == route.Generation {
+		return
+	}
+	key := types.NamespacedName{Namespace: route.Namespace, Name: route.Name}
+	a.mu.Lock()
+	if s, ok := a.seen[key]; !ok || s.gen != route.Generation {
+		a.seen[key] = seenGen{route.Generation, time.Now()}
+	}
+	a.mu.Unlock()
+	a.q.Add(key)
+}
+
+func (a *acceptor) process(ctx context.Context, key types.NamespacedName) {
+	var route gatewayv1.HTTPRoute
+	if err := a.cache.Get(ctx, key, &route); err != nil || acceptedGen(&route) == route.Generation {
+		return
+	}
+	var parents []gatewayv1.RouteParentStatus
+	for _, ref := range route.Spec.ParentRefs {
+		parents = append(parents, gatewayv1.RouteParentStatus{
+			ParentRef:      ref,
+			ControllerName: "bench.weir.dev/stand-in-gateway",
+			Conditions: []metav1.Condition{{
+				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
+				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
+			}},
+		})
+	}
+	route.Status.Parents = parents
+	err := a.c.Status().Update(ctx, &route)
+	switch {
+	case apierrors.IsConflict(err):
+		a.q.AddAfter(key, 5*time.Millisecond) // a newer route is on its way through the watch
+		return
+	case apierrors.IsNotFound(err):
+		return
+	case err != nil:
+		a.mu.Lock()
+		a.errs++
+		a.mu.Unlock()
+		a.q.AddAfter(key, 100*time.Millisecond)
+		return
+	}
+	a.mu.Lock()
+	if s, ok := a.seen[key]; ok && s.gen == route.Generation {
+		a.delays = append(a.delays, time.Since(s.t))
+	}
+	a.mu.Unlock()
+}
+
+// takeDelays returns and forgets the delays measured so far.
+func (a *acceptor) takeDelays() []time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d := a.delays
+	a.delays = nil
+	return d
+}
+
+func acceptedGen(route *gatewayv1.HTTPRoute) int64 {
+	if len(route.Status.Parents) == 0 {
+		return -1
+	}
+	c := meta.FindStatusCondition(route.Status.Parents[0].Conditions, string(gatewayv1.RouteConditionAccepted))
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return -1
+	}
+	return c.ObservedGeneration
+}
