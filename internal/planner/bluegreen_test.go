@@ -37,7 +37,9 @@ func bgStatus(stage int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutS
 }
 
 func previewReadyAt(ago time.Duration) func(*weirv1.RolloutStatus) {
-	return func(s *weirv1.RolloutStatus) { s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewMicroTime(t0.Add(-ago))) }
+	return func(s *weirv1.RolloutStatus) {
+		s.BlueGreen.PreviewAvailableAt = ptr.To(metav1.NewMicroTime(t0.Add(-ago)))
+	}
 }
 
 func switched(s *weirv1.RolloutStatus) {
