@@ -123,7 +123,8 @@ func TestCanaryTransitions(t *testing.T) {
 		{"canary at full size: it becomes stable, old stable scales down later",
 			world{replicas: 4, current: "v2", steps: four, status: releasing(4), rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(0, 100)},
 			expect{stable: "v2", scale: map[string]int32{"v1": 4, "v2": 4}, weights: &weirv1.WeightPair{Stable: 100},
-				selectors: map[string]string{"stable": "v2", "canary": "v2"}, events: []string{"ReleaseCompleted"}, requeue: 30 * time.Second}},
+				selectors: map[string]string{"stable": "v2", "canary": "v2"}, events: []string{"ReleaseCompleted"},
+				requeue: waitingRecheck}}, // waiting for 100/0 to be verified; the 30 s scale-down comes later
 
 		// Operator requests.
 		{"promote ends a pause",

@@ -10,6 +10,9 @@ import (
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
+// waitingRecheck bounds how long a waiting Rollout goes without a fresh look.
+const waitingRecheck = 10 * time.Second
+
 // countReplicas sums the pods of every revision.
 func (d *decision) countReplicas() {
 	var total, ready, available, updated int32
@@ -39,7 +42,9 @@ func (d *decision) trackProgress() {
 	limit := seconds(d.r.Spec.ProgressDeadlineSeconds, 600)
 	deadline := d.s.ProgressedAt.Add(limit)
 	if d.in.Now.Before(deadline) {
-		d.plan.requeue(deadline.Sub(d.in.Now))
+		// Watches wake the reconciler when pods or routes change; a look every few seconds
+		// while waiting is a cheap safety net should a change be missed.
+		d.plan.requeue(min(deadline.Sub(d.in.Now), waitingRecheck))
 		return
 	}
 	msg := fmt.Sprintf("no progress for %s while %s", limit, lowerFirst(d.message))
