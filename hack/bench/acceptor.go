@@ -5,9 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weir-dev/weir/internal/testenv"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -58,7 +57,7 @@ func (a *acceptor) run(ctx context.Context, workers int) {
 }
 
 func (a *acceptor) observe(route *gatewayv1.HTTPRoute) {
-	if acceptedGen(route) == route.Generation {
+	if testenv.AcceptedGeneration(route) == route.Generation {
 		return
 	}
 	key := types.NamespacedName{Namespace: route.Namespace, Name: route.Name}
@@ -72,22 +71,10 @@ func (a *acceptor) observe(route *gatewayv1.HTTPRoute) {
 
 func (a *acceptor) process(ctx context.Context, key types.NamespacedName) {
 	var route gatewayv1.HTTPRoute
-	if err := a.cache.Get(ctx, key, &route); err != nil || acceptedGen(&route) == route.Generation {
+	if err := a.cache.Get(ctx, key, &route); err != nil || testenv.AcceptedGeneration(&route) == route.Generation {
 		return
 	}
-	var parents []gatewayv1.RouteParentStatus
-	for _, ref := range route.Spec.ParentRefs {
-		parents = append(parents, gatewayv1.RouteParentStatus{
-			ParentRef:      ref,
-			ControllerName: "bench.weir.dev/stand-in-gateway",
-			Conditions: []metav1.Condition{{
-				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
-				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
-			}},
-		})
-	}
-	route.Status.Parents = parents
-	err := a.c.Status().Update(ctx, &route)
+	err := testenv.MarkAccepted(ctx, a.c, &route, "bench.weir.dev/stand-in-gateway")
 	switch {
 	case apierrors.IsConflict(err):
 		a.q.AddAfter(key, 5*time.Millisecond) // a newer route is on its way through the watch
@@ -115,15 +102,4 @@ func (a *acceptor) takeDelays() []time.Duration {
 	d := a.delays
 	a.delays = nil
 	return d
-}
-
-func acceptedGen(route *gatewayv1.HTTPRoute) int64 {
-	if len(route.Status.Parents) == 0 {
-		return -1
-	}
-	c := meta.FindStatusCondition(route.Status.Parents[0].Conditions, string(gatewayv1.RouteConditionAccepted))
-	if c == nil || c.Status != metav1.ConditionTrue {
-		return -1
-	}
-	return c.ObservedGeneration
 }

@@ -21,6 +21,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/testenv"
 )
 
 // Observations: what the bench's watches saw, each stamped with the time the event
@@ -264,7 +265,7 @@ func (r *recorder) onRoute(old, obj any) {
 		return
 	}
 	now := time.Now()
-	o := routeObs{t: now, gen: route.Generation, acceptedGen: acceptedGen(route), stable: -1, canary: -1}
+	o := routeObs{t: now, gen: route.Generation, acceptedGen: testenv.AcceptedGeneration(route), stable: -1, canary: -1}
 	for _, rule := range route.Spec.Rules {
 		if rule.Name == nil || *rule.Name != "main" {
 			continue

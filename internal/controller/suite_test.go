@@ -6,11 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/zap/zapcore"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/weir-dev/weir/internal/controller"
 	"github.com/weir-dev/weir/internal/testenv"
@@ -36,36 +32,13 @@ func TestMain(m *testing.M) {
 	}
 	k8s = env.Client
 	ctx, cancel := context.WithCancel(context.Background())
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(zapLevel()))))
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 controller.NewScheme(),
-		Cache:                  controller.CacheOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err == nil {
-		err = controller.Setup(mgr)
-	}
-	if err != nil {
+	if err := env.StartWeir(ctx, controller.CacheOptions()); err != nil {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 		env.Stop()
 		os.Exit(1)
 	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager stopped:", err)
-		}
-	}()
-	go testenv.StandInGateway(ctx, k8s)
 	code := m.Run()
 	cancel()
 	env.Stop()
 	os.Exit(code)
-}
-
-func zapLevel() int8 {
-	if os.Getenv("WEIR_TEST_VERBOSE") != "" {
-		return -2
-	}
-	return 2 // errors only
 }

@@ -9,16 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/weir-dev/weir/internal/controller"
 	"github.com/weir-dev/weir/internal/testenv"
@@ -66,32 +62,9 @@ func controlPlane(t testing.TB) *testenv.Env {
 }
 
 func startWeir(env *testenv.Env) error {
-	level := zapcore.Level(2) // errors only
-	if os.Getenv("WEIR_TEST_VERBOSE") != "" {
-		level = -2
-	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 controller.NewScheme(),
-		Cache:                  controller.CacheOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err != nil {
-		return err
-	}
-	if err := controller.Setup(mgr); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopWeir = cancel
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager stopped:", err)
-		}
-	}()
-	go testenv.StandInGateway(ctx, env.Client)
-	return nil
+	return env.StartWeir(ctx, controller.CacheOptions())
 }
 
 // ensureNamespace creates a namespace for real (a chart's target, or a watched namespace).

@@ -24,8 +24,8 @@ func StandInGateway(ctx context.Context, c client.Client) {
 		if err := c.List(ctx, &routes); err == nil {
 			for i := range routes.Items {
 				route := &routes.Items[i]
-				if route.Annotations[NoGatewayAnnotation] == "" && acceptedGeneration(route) != route.Generation {
-					markAccepted(ctx, c, route)
+				if route.Annotations[NoGatewayAnnotation] == "" && AcceptedGeneration(route) != route.Generation {
+					_ = MarkAccepted(ctx, c, route, "test.weir.dev/stand-in-gateway")
 				}
 			}
 		}
@@ -36,7 +36,8 @@ func StandInGateway(ctx context.Context, c client.Client) {
 	}
 }
 
-func acceptedGeneration(route *gatewayv1.HTTPRoute) int64 {
+// AcceptedGeneration is the route generation its first parent has Accepted, or -1.
+func AcceptedGeneration(route *gatewayv1.HTTPRoute) int64 {
 	if len(route.Status.Parents) == 0 {
 		return -1
 	}
@@ -47,12 +48,14 @@ func acceptedGeneration(route *gatewayv1.HTTPRoute) int64 {
 	return c.ObservedGeneration
 }
 
-func markAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRoute) {
+// MarkAccepted writes the route's parent status Accepted for its current generation, as the
+// gateway implementation named controllerName would.
+func MarkAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRoute, controllerName string) error {
 	var parents []gatewayv1.RouteParentStatus
 	for _, ref := range route.Spec.ParentRefs {
 		parents = append(parents, gatewayv1.RouteParentStatus{
 			ParentRef:      ref,
-			ControllerName: "test.weir.dev/stand-in-gateway",
+			ControllerName: gatewayv1.GatewayController(controllerName),
 			Conditions: []metav1.Condition{{
 				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
 				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
@@ -60,5 +63,5 @@ func markAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRou
 		})
 	}
 	route.Status.Parents = parents
-	_ = c.Status().Update(ctx, route)
+	return c.Status().Update(ctx, route)
 }

@@ -10,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/labels"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/controller"
@@ -49,11 +45,6 @@ func TestMain(m *testing.M) {
 	}
 	k8s = env.Client
 	ctx, cancel := context.WithCancel(context.Background())
-	level := zapcore.Level(2) // errors only
-	if os.Getenv("WEIR_TEST_VERBOSE") != "" {
-		level = -2
-	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
 	cacheOpts := controller.CacheOptions()
 	managed, err := labels.Parse("!" + unmanagedLabel)
 	if err != nil {
@@ -61,26 +52,11 @@ func TestMain(m *testing.M) {
 	}
 	cacheOpts.ByObject[&weirv1.Rollout{}] = cache.ByObject{Label: managed}
 	cacheOpts.ByObject[&weirv1.AnalysisRun{}] = cache.ByObject{Label: managed}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 controller.NewScheme(),
-		Cache:                  cacheOpts,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err == nil {
-		err = controller.Setup(mgr)
-	}
-	if err != nil {
+	if err := env.StartWeir(ctx, cacheOpts); err != nil {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 		env.Stop()
 		os.Exit(1)
 	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager stopped:", err)
-		}
-	}()
-	go testenv.StandInGateway(ctx, k8s)
 	code := m.Run()
 	cancel()
 	env.Stop()

@@ -1,0 +1,45 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/weir-dev/weir/internal/controller"
+)
+
+// StartWeir runs Weir's reconcilers in this process against the environment, with the
+// given cache options (controller.CacheOptions() unless a suite hides some objects), and the
+// stand-in gateway, until ctx ends. Logs only errors unless WEIR_TEST_VERBOSE is set.
+func (e *Env) StartWeir(ctx context.Context, cacheOpts cache.Options) error {
+	level := zapcore.Level(2)
+	if os.Getenv("WEIR_TEST_VERBOSE") != "" {
+		level = -2
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
+	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+		Scheme:                 controller.NewScheme(),
+		Cache:                  cacheOpts,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		return err
+	}
+	if err := controller.Setup(mgr); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager stopped:", err)
+		}
+	}()
+	go StandInGateway(ctx, e.Client)
+	return nil
+}
