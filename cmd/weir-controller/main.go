@@ -20,7 +20,7 @@ import (
 var version = "dev"
 
 func main() {
-	var metricsAddr, probeAddr string
+	var metricsAddr, probeAddr, pprofAddr string
 	var leaderElect bool
 	var leaderElectionNamespace string
 	var qps float64
@@ -28,6 +28,7 @@ func main() {
 	var watchNamespaces, instanceID, allowedPrometheus string
 	var showVersion bool
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "address of Go's /debug/pprof/ profiles, e.g. 127.0.0.1:8082 (default: off)")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", "127.0.0.1:8081", "address of the /healthz and /readyz endpoints")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles (on in the Helm chart)")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (default: the pod's namespace)")
@@ -60,6 +61,7 @@ func main() {
 		Cache:                         controller.CacheOptionsFor(controller.Scope{Namespaces: split(watchNamespaces), InstanceID: instanceID}),
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:        probeAddr,
+		PprofBindAddress:              pprofAddr,
 		LeaderElection:                leaderElect,
 		LeaderElectionID:              leaseName(instanceID),
 		LeaderElectionReleaseOnCancel: true,

@@ -35,6 +35,7 @@ type cluster struct {
 	ctrlEnv    []string
 	ctrl       *testenv.Process
 	ctrlPort   int // metrics
+	pprofPort  int // the controller's --pprof-bind-address; 0: not asked for
 	ctrlStarts int
 	pids       map[string]int // control-plane components by name
 }
@@ -43,7 +44,7 @@ type cluster struct {
 // high enough that the cluster's own components never cap a release.
 const apiQPS = 5000
 
-func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []string) (*cluster, error) {
+func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []string, pprof bool) (*cluster, error) {
 	env, err := testenv.Start(testenv.Options{
 		Pods:   true,
 		APIQPS: apiQPS,
@@ -56,6 +57,11 @@ func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []strin
 	cl := &cluster{env: env, ctrlBin: ctrlBin, ctrlArgs: ctrlArgs, ctrlEnv: ctrlEnv, rec: newRecorder(), pids: map[string]int{}}
 	ctx, cl.cancel = context.WithCancel(ctx)
 	fail := func(err error) (*cluster, error) { cl.stop(); return nil, err }
+	if pprof {
+		if cl.pprofPort, err = testenv.FreePort(); err != nil {
+			return fail(err)
+		}
+	}
 
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = -1, 0 // the bench must never be the one throttled
@@ -143,6 +149,9 @@ func (cl *cluster) startController() error {
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
 	}, cl.ctrlArgs...)
+	if cl.pprofPort != 0 {
+		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", cl.pprofPort))
+	}
 	p, err := testenv.StartProcessEnv(cl.ctrlBin, cl.env.LogDir, name, append([]string{"KUBECONFIG=" + cl.env.Kubeconfig}, cl.ctrlEnv...), args...)
 	if err != nil {
 		return err
@@ -175,10 +184,10 @@ func (cl *cluster) ctrlMetrics() (metrics, error) {
 	return scrapeURL(fmt.Sprintf("http://127.0.0.1:%d/metrics", cl.ctrlPort))
 }
 
-// pprof fetches a profile from the controller's metrics port, if it serves one.
+// pprof fetches a profile from the controller's --pprof-bind-address, if it serves one.
 func (cl *cluster) pprof(path, dest string) error {
 	c := &http.Client{Timeout: 10 * time.Minute}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/%s", cl.ctrlPort, path))
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/%s", cl.pprofPort, path))
 	if err != nil {
 		return err
 	}
@@ -196,7 +205,10 @@ func (cl *cluster) pprof(path, dest string) error {
 }
 
 func (cl *cluster) hasPprof() bool {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", cl.ctrlPort))
+	if cl.pprofPort == 0 {
+		return false
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", cl.pprofPort))
 	if err != nil {
 		return false
 	}

@@ -80,7 +80,7 @@ func main() {
 	flag.StringVar(&cfg.controller, "controller", "", "weir-controller binary to measure (default: build ./cmd/weir-controller)")
 	flag.StringVar(&cfg.controllerArg, "controller-args", "", "extra weir-controller flags, space-separated (default: none, the controller's defaults)")
 	flag.StringVar(&cfg.controllerEnv, "controller-env", "", "extra weir-controller environment, space-separated KEY=value (e.g. GOMEMLIMIT=70MiB)")
-	flag.StringVar(&cfg.pprofDir, "pprof", "", "directory for CPU/heap profiles, taken when the controller serves /debug/pprof/ on its metrics port")
+	flag.StringVar(&cfg.pprofDir, "pprof", "", "directory for CPU/heap profiles of kube-apiserver and of the controller (started with --pprof-bind-address)")
 	flag.DurationVar(&cfg.profileWindow, "profile-seconds", 30*time.Second, "length of the CPU profile taken at the start of scenario 3's release")
 	flag.StringVar(&cfg.out, "out", "", "also write the results (Markdown) to this file")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every repetition's timeline")
@@ -142,7 +142,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	var rows []result
 	if cfg.scenarios[1] || cfg.scenarios[2] {
 		logf("starting a control plane for scenarios 1 and 2")
-		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv))
+		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), cfg.pprofDir != "")
 		if err != nil {
 			return rows, err
 		}
@@ -167,7 +167,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	}
 	if cfg.scenarios[3] || cfg.scenarios[4] {
 		logf("starting a control plane for scenarios 3 and 4")
-		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv))
+		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), cfg.pprofDir != "")
 		if err != nil {
 			return rows, err
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -68,9 +67,9 @@ var stepRows = []struct{ name, target, peer string }{
 	{"setWeight: whole step (incl. pods, gateway)", "", ""},
 	{"pause 1s: length, status watch (step i → i+1)", "1.00–1.05 s", "0.10–0.95 s"},
 	{"pause 1s: length, weight Accepted → pause end", "1.00–1.05 s", "0.10–0.95 s"},
-	{"pause 1s: length, StepCompleted events", "1.00–1.05 s", "0.10–0.95 s"},
+	{"pause 1s: length, stepStartedAt (controller clock)", "1.00–1.05 s", "0.10–0.95 s"},
 	{"pause 1s, route edited every 100 ms: length, status watch", "1.00–1.05 s", "0.10–0.95 s"},
-	{"pause 1s, route edited every 100 ms: length, StepCompleted events", "1.00–1.05 s", "0.10–0.95 s"},
+	{"pause 1s, route edited every 100 ms: length, stepStartedAt", "1.00–1.05 s", "0.10–0.95 s"},
 	{"finish: all pods available → route written", "", ""},
 	{"finish: route written → stable Service switched", "", ""},
 	{"finish: route Accepted → Healthy", "", ""},
@@ -156,11 +155,11 @@ func stepOverhead(ctx context.Context, cl *cluster, cfg config) ([]result, error
 		for _, v := range ns.m["pause 1s: length, status watch (step i → i+1)"] {
 			s.addValue("pause 1s, route edited every 100 ms: length, status watch", v)
 		}
-		for _, v := range ns.m["pause 1s: length, StepCompleted events"] {
-			s.addValue("pause 1s, route edited every 100 ms: length, StepCompleted events", v)
+		for _, v := range ns.m["pause 1s: length, stepStartedAt (controller clock)"] {
+			s.addValue("pause 1s, route edited every 100 ms: length, stepStartedAt", v)
 		}
-		logf("  release %d/%d with route edits every 100 ms: image change → Healthy %s, pauses (events) %v ms (load %s)",
-			rep, cfg.noiseReps, total.Round(time.Millisecond), roundAll(ns.m["pause 1s: length, StepCompleted events"]), l)
+		logf("  release %d/%d with route edits every 100 ms: image change → Healthy %s, pauses (stepStartedAt) %v ms (load %s)",
+			rep, cfg.noiseReps, total.Round(time.Millisecond), roundAll(ns.m["pause 1s: length, stepStartedAt (controller clock)"]), l)
 	}
 	cl.acc.takeDelays()
 	if cfg.noiseReps > 0 {
@@ -277,14 +276,19 @@ func analyseRelease(ctx context.Context, cl *cluster, a app, steps []weirv1.Cana
 	}
 	n := len(steps)
 	start := make([]time.Time, n+1)
+	// startedAt is status.stepStartedAt: when the controller began the step, on its own
+	// clock to the microsecond; zero when the step ended in the reconcile that began it.
+	startedAt := make([]time.Time, n+1)
 	for i := 0; i <= n; i++ {
 		o, ok := first(ros, func(o roObs) bool { return o.obsGen == gen && o.podHash == hash && int(o.step) >= i })
 		if !ok {
 			return 0, fmt.Errorf("step %d never started", i)
 		}
 		start[i] = o.t
+		if int(o.step) == i {
+			startedAt[i] = o.stepStarted
+		}
 	}
-	events := stepEvents(ctx, cl.c, a, tChange)
 	var podWait, pauses, gateway time.Duration
 	accepted := map[int32]time.Time{}
 	s.add("image change → release started (status)", started.t.Sub(tChange))
@@ -319,12 +323,8 @@ func analyseRelease(ctx context.Context, cl *cluster, a app, steps []weirv1.Cana
 			if t, ok := accepted[planner.WeightAt(steps, int32(i))]; ok {
 				s.add("pause 1s: length, weight Accepted → pause end", end.Sub(t))
 			}
-			prev := fmt.Sprintf("step %d/%d done (%s)", i, n, describeStep(steps[i-1]))
-			this := fmt.Sprintf("step %d/%d done (%s)", i+1, n, describeStep(step))
-			if t0, ok := events[prev]; ok {
-				if t1, ok := events[this]; ok {
-					s.add("pause 1s: length, StepCompleted events", t1.Sub(t0))
-				}
+			if !startedAt[i].IsZero() && !startedAt[i+1].IsZero() {
+				s.add("pause 1s: length, stepStartedAt (controller clock)", startedAt[i+1].Sub(startedAt[i]))
 			}
 		}
 	}
@@ -394,41 +394,3 @@ func printTimeline(t0 time.Time, ros []roObs, routes []routeObs, rss []rsObs, ha
 	}
 }
 
-// stepEvents reads the StepCompleted events of the Rollout recorded since t, by message,
-// with their (microsecond) event times.
-func stepEvents(ctx context.Context, c client.Client, a app, since time.Time) map[string]time.Time {
-	var list eventsv1.EventList
-	out := map[string]time.Time{}
-	if err := c.List(ctx, &list, client.InNamespace(a.ns)); err != nil {
-		return out
-	}
-	for _, e := range list.Items {
-		if e.Reason != "StepCompleted" || e.Regarding.Name != a.name {
-			continue
-		}
-		t := e.EventTime.Time
-		if e.Series != nil {
-			t = e.Series.LastObservedTime.Time
-		}
-		if t.Before(since) {
-			continue
-		}
-		if prev, ok := out[e.Note]; !ok || t.Before(prev) {
-			out[e.Note] = t
-		}
-	}
-	return out
-}
-
-// describeStep is the planner's wording of a step in StepCompleted events.
-func describeStep(s weirv1.CanaryStep) string {
-	switch {
-	case s.SetWeight != nil:
-		return fmt.Sprintf("setWeight %d", *s.SetWeight)
-	case s.Pause != nil && s.Pause.Duration != nil:
-		return fmt.Sprintf("pause %s", *s.Pause.Duration)
-	case s.Analysis != nil:
-		return "analysis"
-	}
-	return "?"
-}

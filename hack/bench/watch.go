@@ -38,7 +38,7 @@ type roObs struct {
 	stepRun       string
 	aborted       bool
 	abortVerified bool
-	stepStarted   time.Time // status.stepStartedAt (second precision on the wire)
+	stepStarted   time.Time // status.stepStartedAt (microseconds, the controller clock)
 }
 
 func (o roObs) healthy(gen int64) bool {

@@ -60,7 +60,7 @@ func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rol
 			changed = true
 		}
 		if at, ok := plan.ScaleDownAt[hash]; ok {
-			metav1.SetMetaDataAnnotation(&rs.ObjectMeta, revision.ScaleDownAtAnnotation, at.UTC().Format(time.RFC3339))
+			metav1.SetMetaDataAnnotation(&rs.ObjectMeta, revision.ScaleDownAtAnnotation, at.UTC().Format(time.RFC3339Nano))
 			changed = true
 		} else if _, stamped := rs.Annotations[revision.ScaleDownAtAnnotation]; stamped && replicas == 0 {
 			delete(rs.Annotations, revision.ScaleDownAtAnnotation)

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -92,8 +93,16 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
 	}
-	return ctrl.Result{RequeueAfter: plan.RequeueAfter}, nil
+	res := ctrl.Result{RequeueAfter: plan.RequeueAfter}
+	if plan.Punctual {
+		res.Priority = ptr.To(punctualPriority)
+	}
+	return res, nil
 }
+
+// punctualPriority puts a Rollout whose pause or delay ends ahead of the queued reconciles
+// that events caused (priority 0): those have no deadline, a pause has.
+const punctualPriority = 10
 
 // patchStatus writes the decided status in one patch, guarded by the resourceVersion that
 // was read: an operator request written meanwhile makes it conflict and the reconcile retry,

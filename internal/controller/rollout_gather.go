@@ -177,7 +177,7 @@ func scaleDownAt(rs *appsv1.ReplicaSet) *time.Time {
 	if !ok {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, v)
+	t, err := time.Parse(time.RFC3339Nano, v) // also reads whole seconds (older Weir)
 	if err != nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package controller
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -72,19 +73,40 @@ func CacheOptions() cache.Options {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.ReplicaSet{}: {Label: labels.NewSelector().Add(*hasHash), Transform: stripPodTemplate},
+			// Every Service of the cluster is cached (Weir can't label users' Services), so
+			// each must cost little.
+			&corev1.Service{}: {Transform: keepSelectorOnly},
 		},
 	}
 }
 
-// stripPodTemplate drops the pod spec of cached ReplicaSets: Weir reads their labels, size
-// and status, never their template (it patches them with diffs, creates them from the
+// stripPodTemplate drops the pod template of cached ReplicaSets: Weir reads their labels,
+// size and status, never their template (it patches them with diffs, creates them from the
 // Rollout), and the template is most of their memory.
 func stripPodTemplate(obj any) (any, error) {
 	if rs, ok := obj.(*appsv1.ReplicaSet); ok {
 		rs.ManagedFields = nil
-		rs.Spec.Template.Spec = corev1.PodSpec{}
+		rs.Spec.Template = corev1.PodTemplateSpec{}
 	}
 	return obj, nil
+}
+
+// keepSelectorOnly keeps of a cached Service what Weir reads: its identity and selector.
+// Weir changes Services only by server-side apply of the selector, never from the cached
+// copy, so nothing stripped here can be written back.
+func keepSelectorOnly(obj any) (any, error) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Service{
+		TypeMeta: svc.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: svc.Name, Namespace: svc.Namespace, UID: svc.UID, ResourceVersion: svc.ResourceVersion,
+			Generation: svc.Generation, CreationTimestamp: svc.CreationTimestamp, DeletionTimestamp: svc.DeletionTimestamp,
+		},
+		Spec: corev1.ServiceSpec{Selector: svc.Spec.Selector},
+	}, nil
 }
 
 // Options tune the reconcilers.

@@ -97,7 +97,7 @@ func TestBlueGreenTransitions(t *testing.T) {
 		{"switched and verified, no post analysis: done, old revision scales down later",
 			world{replicas: 4, current: "v2", status: bgStatus(1, switched), rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(0, 100),
 				mutate: blueGreen(true)},
-			expect{stable: "v2", events: []string{"ReleaseCompleted"}, scale: map[string]int32{"v1": 4, "v2": 4}, requeue: waitingRecheck,
+			expect{stable: "v2", events: []string{"ReleaseCompleted"}, scale: map[string]int32{"v1": 4, "v2": 4}, requeue: waitingRecheck, recheck: true,
 				selectors: map[string]string{"stable": "v2", "canary": "v2"}, weights: &weirv1.WeightPair{Stable: 100}}},
 		{"post-promotion analysis runs while the old revision is up",
 			world{replicas: 4, current: "v2", status: bgStatus(1, switched), rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(0, 100),

@@ -134,7 +134,9 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		if !done {
 			return
 		}
-		d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))
+		if !timedPause(c.Steps[i]) {
+			d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))
+		}
 		i++
 		d.s.CurrentStepIndex = ptr.To(i)
 		d.s.StepStartedAt = d.nowMicro()
@@ -302,6 +304,11 @@ func WeightAt(steps []weirv1.CanaryStep, i int32) int32 {
 	}
 	return 0
 }
+
+// timedPause steps end by the clock alone, so their end gets no Event: it says nothing the
+// step before didn't (status.stepStartedAt and the next step's Event tell the time), and at
+// hundreds of releases one Event per step is a large share of all API writes.
+func timedPause(s weirv1.CanaryStep) bool { return s.Pause != nil && s.Pause.Duration != nil }
 
 func describeStep(s weirv1.CanaryStep) string {
 	switch {

@@ -26,6 +26,8 @@ type expect struct {
 	events    []string // event reasons, in order
 	message   string   // substring of status.message
 	requeue   time.Duration
+	// recheck: the requeue is a safety net, not a promised time (so not Punctual)
+	recheck   bool
 	noTraffic bool
 	invalid   bool
 }
@@ -108,7 +110,8 @@ func TestCanaryTransitions(t *testing.T) {
 			expect{reason: weirv1.ReasonStepPause, step: ptr.To[int32](1), requeue: 9 * time.Second, weights: &weirv1.WeightPair{Stable: 80, Canary: 20}}},
 		{"timed pause over: next setWeight scales the canary first",
 			world{replicas: 4, current: "v2", steps: four, now: t0.Add(10 * time.Second), status: releasing(1), rs: []ReplicaSet{rs("v1", 4), rs("v2", 1)}, canarySv: "v2", weights: w(80, 20)},
-			expect{step: ptr.To[int32](2), scale: map[string]int32{"v1": 4, "v2": 2}, weights: &weirv1.WeightPair{Stable: 75, Canary: 25}, reason: weirv1.ReasonWaitingForPods}},
+			expect{step: ptr.To[int32](2), scale: map[string]int32{"v1": 4, "v2": 2}, weights: &weirv1.WeightPair{Stable: 75, Canary: 25}, reason: weirv1.ReasonWaitingForPods,
+				events: []string{}}}, // a timed pause ending is no news: no StepCompleted Event
 		{"weight held to the capacity that is available",
 			world{replicas: 4, current: "v2", steps: four, status: releasing(2), rs: []ReplicaSet{rs("v1", 4), rsAvail("v2", 2, 1)}, canarySv: "v2", weights: w(80, 20)},
 			expect{weights: &weirv1.WeightPair{Stable: 75, Canary: 25}, reason: weirv1.ReasonWaitingForPods, step: ptr.To[int32](2)}},
@@ -124,7 +127,7 @@ func TestCanaryTransitions(t *testing.T) {
 			world{replicas: 4, current: "v2", steps: four, status: releasing(4), rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(0, 100)},
 			expect{stable: "v2", scale: map[string]int32{"v1": 4, "v2": 4}, weights: &weirv1.WeightPair{Stable: 100},
 				selectors: map[string]string{"stable": "v2", "canary": "v2"}, events: []string{"ReleaseCompleted"},
-				requeue: waitingRecheck}}, // waiting for 100/0 to be verified; the 30 s scale-down comes later
+				requeue: waitingRecheck, recheck: true}}, // waiting for 100/0 to be verified; the 30 s scale-down comes later
 
 		// Operator requests.
 		{"promote ends a pause",
@@ -289,6 +292,9 @@ func check(t *testing.T, p Plan, want expect) {
 	}
 	if want.requeue != 0 && p.RequeueAfter != want.requeue {
 		t.Errorf("requeue %s, want %s", p.RequeueAfter, want.requeue)
+	}
+	if want.requeue != 0 && p.Punctual == want.recheck {
+		t.Errorf("requeue punctual = %v, want %v (a pause or delay ends on time; safety rechecks don't jump the queue)", p.Punctual, !want.recheck)
 	}
 	if want.invalid != (reasonOf(s, weirv1.ConditionInvalidSpec) != weirv1.ReasonAsExpected) {
 		t.Errorf("InvalidSpec condition reason %q, want invalid=%v", reasonOf(s, weirv1.ConditionInvalidSpec), want.invalid)

@@ -64,6 +64,10 @@ func TestProgressDeadline(t *testing.T) {
 			if tc.wantRequeue != 0 && p.RequeueAfter != tc.wantRequeue {
 				t.Errorf("requeue after %s, want %s", p.RequeueAfter, tc.wantRequeue)
 			}
+			// Only the abort's follow-up is punctual; waiting within the deadline is a recheck.
+			if tc.wantRequeue != 0 && p.Punctual != tc.wantAborted {
+				t.Errorf("punctual = %v, want %v", p.Punctual, tc.wantAborted)
+			}
 		})
 	}
 }

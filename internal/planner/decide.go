@@ -176,7 +176,7 @@ func (d *decision) markInvalid(reason, message string) {
 	if c := findCondition(d.r.Status.Conditions, weirv1.ConditionInvalidSpec); c == nil || c.Message != message {
 		d.plan.warning(reason, message)
 	}
-	d.plan.requeue(time.Minute)
+	d.plan.recheck(time.Minute)
 }
 
 // available is the available pod count of a revision (0 when it doesn't exist yet).

@@ -29,6 +29,10 @@ type Plan struct {
 	Events []Event
 	// RequeueAfter asks to be called again (a pause ends, a delay passes, a deadline).
 	RequeueAfter time.Duration
+	// Punctual says RequeueAfter keeps a promise made in the spec (a pause's end, a delay):
+	// it should run ahead of work that has no clock, so that with hundreds of releases
+	// queued a 1 s pause still lasts about 1 s.
+	Punctual bool
 }
 
 // Traffic is what the routes should say.
@@ -56,12 +60,21 @@ type Event struct {
 	Message string
 }
 
-func (p *Plan) requeue(after time.Duration) {
+// requeue asks for a decision when a promised time comes (a pause ends, a delay passes).
+func (p *Plan) requeue(after time.Duration) { p.wake(after, true) }
+
+// recheck asks for another look later, as a safety net or to retry; nothing is promised.
+func (p *Plan) recheck(after time.Duration) { p.wake(after, false) }
+
+func (p *Plan) wake(after time.Duration, punctual bool) {
 	if after <= 0 {
 		after = time.Second
 	}
-	if p.RequeueAfter == 0 || after < p.RequeueAfter {
-		p.RequeueAfter = after
+	switch {
+	case p.RequeueAfter == 0 || after < p.RequeueAfter:
+		p.RequeueAfter, p.Punctual = after, punctual
+	case after == p.RequeueAfter:
+		p.Punctual = p.Punctual || punctual
 	}
 }
 

@@ -44,7 +44,7 @@ func (d *decision) trackProgress() {
 	if d.in.Now.Before(deadline) {
 		// Watches wake the reconciler when pods or routes change; a look every few seconds
 		// while waiting is a cheap safety net should a change be missed.
-		d.plan.requeue(min(deadline.Sub(d.in.Now), waitingRecheck))
+		d.plan.recheck(min(deadline.Sub(d.in.Now), waitingRecheck))
 		return
 	}
 	msg := fmt.Sprintf("no progress for %s while %s", limit, lowerFirst(d.message))
