@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // scale runs scenarios 3 and 4 on one cluster: scenario 4 reuses scenario 3's Rollouts.

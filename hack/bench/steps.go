@@ -393,4 +393,3 @@ func printTimeline(t0 time.Time, ros []roObs, routes []routeObs, rss []rsObs, ha
 		fmt.Printf("      %8.1f ms  %s\n", durMs(l.t.Sub(t0)), l.text)
 	}
 }
-
