@@ -132,6 +132,15 @@ type RolloutStatus struct {
 	// +optional
 	ProgressedAt *metav1.Time `json:"progressedAt,omitempty"`
 
+	// ScaleDowns are old revisions kept running after a release (scaleDownDelaySeconds),
+	// each with when it scales to zero. Kept here rather than on the ReplicaSets so that
+	// finishing a release costs no extra write.
+	// +optional
+	// +listType=map
+	// +listMapKey=revision
+	// +kubebuilder:validation:MaxItems=16
+	ScaleDowns []ScaleDown `json:"scaleDowns,omitempty"`
+
 	// Retries counts the retries of the current revision's release; analysis runs of a
 	// retried release get new names, so an earlier failed run never decides it.
 	// +optional
@@ -163,6 +172,15 @@ type RolloutStatus struct {
 	// Selector is the label selector in string form, for the scale subresource (HPA).
 	// +optional
 	Selector string `json:"selector,omitempty"`
+}
+
+// ScaleDown is an old revision that scales to zero at a set time.
+type ScaleDown struct {
+	// Revision is the pod-template hash of the revision.
+	// +kubebuilder:validation:MaxLength=63
+	Revision string `json:"revision"`
+	// At is when it scales to zero (microseconds).
+	At metav1.MicroTime `json:"at"`
 }
 
 // RolloutPhase is a summary of the Rollout's state for people.

@@ -69,7 +69,7 @@ func logf(format string, args ...any) {
 
 func main() {
 	var cfg config
-	scenarios := flag.String("scenarios", "1,2,3,4", "scenarios to run: 1 step overhead, 2 abort reaction, 3 throughput, 4 idle cost")
+	scenarios := flag.String("scenarios", "1,2,3,4,5", "scenarios to run: 1 step overhead, 2 abort reaction, 3 throughput, 4 idle cost, 5 cluster floor (scenario 3's release as plain Deployments, no Weir)")
 	flag.IntVar(&cfg.reps, "reps", 10, "releases measured in scenario 1")
 	flag.IntVar(&cfg.noiseReps, "noise-reps", 5, "extra scenario-1 releases during which the bench edits an annotation of the HTTPRoute every 100 ms (a third party's edits: the controller reconciles during pauses)")
 	flag.IntVar(&cfg.abortReps, "abort-reps", 10, "aborts measured in scenario 2")
@@ -89,8 +89,8 @@ func main() {
 	cfg.scenarios = map[int]bool{}
 	for _, s := range strings.Split(*scenarios, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > 4 {
-			fmt.Fprintf(os.Stderr, "bench: -scenarios: %q is not 1, 2, 3 or 4\n", s)
+		if err != nil || n < 1 || n > 5 {
+			fmt.Fprintf(os.Stderr, "bench: -scenarios: %q is not 1, 2, 3, 4 or 5\n", s)
 			os.Exit(2)
 		}
 		cfg.scenarios[n] = true
@@ -171,13 +171,13 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 		if err != nil {
 			return rows, err
 		}
-		defer cl.stop()
 		logf("control plane up; logs in %s", cl.env.LogDir)
 		s := &scale{cl: cl, cfg: cfg}
 		if cfg.scenarios[3] {
 			r, err := s.throughput(ctx)
 			rows = append(rows, r...)
 			if err != nil {
+				cl.stop()
 				return rows, fmt.Errorf("scenario 3: %w", err)
 			}
 		}
@@ -185,8 +185,23 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 			r, err := s.idleCost(ctx)
 			rows = append(rows, r...)
 			if err != nil {
+				cl.stop()
 				return rows, fmt.Errorf("scenario 4: %w", err)
 			}
+		}
+		cl.stop()
+	}
+	if cfg.scenarios[5] {
+		logf("starting a control plane for scenario 5")
+		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), false)
+		if err != nil {
+			return rows, err
+		}
+		defer cl.stop()
+		r, err := clusterFloor(ctx, cl, cfg)
+		rows = append(rows, r...)
+		if err != nil {
+			return rows, fmt.Errorf("scenario 5: %w", err)
 		}
 	}
 	return rows, nil

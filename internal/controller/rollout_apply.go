@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -59,10 +58,8 @@ func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rol
 			rs.Spec.MinReadySeconds = ro.Spec.MinReadySeconds
 			changed = true
 		}
-		if at, ok := plan.ScaleDownAt[hash]; ok {
-			metav1.SetMetaDataAnnotation(&rs.ObjectMeta, revision.ScaleDownAtAnnotation, at.UTC().Format(time.RFC3339Nano))
-			changed = true
-		} else if _, stamped := rs.Annotations[revision.ScaleDownAtAnnotation]; stamped && replicas == 0 {
+		// Older Weir versions stamped the scale-down time here (it is in status now).
+		if _, stamped := rs.Annotations[revision.ScaleDownAtAnnotation]; stamped && replicas == 0 {
 			delete(rs.Annotations, revision.ScaleDownAtAnnotation)
 			changed = true
 		}

@@ -88,7 +88,7 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 		}
 	}
 	d.s.CurrentStepIndex = ptr.To(stagesDone)
-	d.plan.ScaleDownAt[stable] = d.in.Now.Add(seconds(b.ScaleDownDelaySeconds, 30))
+	d.keepUntil(stable, seconds(b.ScaleDownDelaySeconds, 30))
 	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is active; revision %s scales down in %s",
 		hash, stable, seconds(b.ScaleDownDelaySeconds, 30)))
 	d.s.StableRS = hash

@@ -54,26 +54,6 @@ func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRou
 	}
 }
 
-// scaleDownOthers scales every revision but keep to zero, except old stable revisions still
-// within their scale-down delay.
-func (d *decision) scaleDownOthers(keep ...string) {
-	for _, rs := range d.in.ReplicaSets {
-		if contains(keep, rs.Hash) {
-			continue
-		}
-		at := rs.ScaleDownAt
-		if planned, ok := d.plan.ScaleDownAt[rs.Hash]; ok {
-			at = &planned
-		}
-		if at != nil && d.in.Now.Before(*at) {
-			d.plan.Scale[rs.Hash] = rs.Replicas
-			d.plan.requeue(at.Sub(d.in.Now))
-			continue
-		}
-		d.plan.Scale[rs.Hash] = 0
-	}
-}
-
 // release walks the steps of a canary release as far as what was observed allows.
 func (d *decision) release(c *weirv1.CanaryStrategy) {
 	hash, stable := d.in.CurrentHash, d.s.StableRS
@@ -227,7 +207,7 @@ func (d *decision) finish(c *weirv1.CanaryStrategy, canaryWant int32) {
 			fmt.Sprintf("final step: %d of %d pods of revision %s available", avail, canaryWant, hash))
 		return
 	}
-	d.plan.ScaleDownAt[stable] = d.in.Now.Add(seconds(c.ScaleDownDelaySeconds, 30))
+	d.keepUntil(stable, seconds(c.ScaleDownDelaySeconds, 30))
 	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is stable; revision %s scales down in %s",
 		hash, stable, seconds(c.ScaleDownDelaySeconds, 30)))
 	d.s.StableRS = hash

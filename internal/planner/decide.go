@@ -43,9 +43,8 @@ func Decide(in Input) Plan {
 		r:  in.Rollout,
 		s:  *in.Rollout.Status.DeepCopy(),
 		plan: Plan{
-			Scale:       map[string]int32{},
-			Selectors:   map[string]string{},
-			ScaleDownAt: map[string]time.Time{},
+			Scale:     map[string]int32{},
+			Selectors: map[string]string{},
 		},
 		byHash: map[string]*ReplicaSet{},
 	}

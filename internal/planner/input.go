@@ -35,7 +35,8 @@ type ReplicaSet struct {
 	Available int32
 	Ready     int32
 	Total     int32 // status.replicas: pods that exist
-	// ScaleDownAt is when an old revision kept up after a release may go.
+	// ScaleDownAt is when an old revision kept up after a release may go, from the
+	// annotation Weir wrote on ReplicaSets before status.scaleDowns existed (still honoured).
 	ScaleDownAt *time.Time
 	Created     time.Time
 }

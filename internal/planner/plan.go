@@ -14,8 +14,6 @@ type Plan struct {
 	CreateReplicaSet *int32
 	// Scale sets replicas of ReplicaSets by name.
 	Scale map[string]int32
-	// ScaleDownAt stamps old revisions with when they may scale down.
-	ScaleDownAt map[string]time.Time
 	// Delete removes old ReplicaSets beyond revisionHistoryLimit.
 	Delete []string
 	// Selectors point Services (by name) at a pod-template hash.

@@ -83,13 +83,23 @@ func (d *decision) setConditions() {
 	stalled := d.phase == weirv1.PhaseDegraded
 	set(weirv1.ConditionReady, healthy, d.reason, d.message)
 	set(weirv1.ConditionReconciling, !healthy && !stalled, d.reason, d.message)
-	set(weirv1.ConditionStalled, stalled, d.reason, d.message)
+	// Stalled and Paused say "not so" the same way whatever the release does: repeating the
+	// live message in them would change them at every step for nothing.
+	if stalled {
+		set(weirv1.ConditionStalled, true, d.reason, d.message)
+	} else {
+		set(weirv1.ConditionStalled, false, weirv1.ReasonAsExpected, "not stalled")
+	}
 	if d.exceeded != "" {
 		set(weirv1.ConditionProgressing, false, weirv1.ReasonProgressDeadlineExceeded, d.exceeded)
 	} else {
 		set(weirv1.ConditionProgressing, !stalled, d.reason, d.message)
 	}
-	set(weirv1.ConditionPaused, d.phase == weirv1.PhasePaused, d.reason, d.message)
+	if d.phase == weirv1.PhasePaused {
+		set(weirv1.ConditionPaused, true, d.reason, d.message)
+	} else {
+		set(weirv1.ConditionPaused, false, weirv1.ReasonAsExpected, "not paused")
+	}
 	minAvailable := d.replicas
 	if c := d.r.Spec.Strategy.Canary; c != nil {
 		minAvailable -= ScaledValue(c.MaxUnavailable, "25%", d.replicas, false)

@@ -17,7 +17,8 @@ const (
 	// the selectors Weir sets on the stable/canary Services.
 	HashLabel = "rollouts.weir.dev/pod-template-hash"
 	// ScaleDownAtAnnotation on a Weir-owned ReplicaSet is when it may scale to zero (an old
-	// stable revision kept up for scaleDownDelaySeconds), RFC 3339 with nanoseconds.
+	// stable revision kept up for scaleDownDelaySeconds). Written by Weir before
+	// status.scaleDowns existed; still read, and removed when the revision scales down.
 	ScaleDownAtAnnotation = "rollouts.weir.dev/scale-down-at"
 	// RevisionAnnotation numbers revisions in creation order, for undo.
 	RevisionAnnotation = "rollouts.weir.dev/revision"

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// clusterFloor is scenario 5: what the same release costs the cluster without any release
+// controller. 500 Deployments (2 replicas, two Services each, like scenario 3's apps) get a
+// new image at once and kube-controller-manager rolls them (maxSurge 1, maxUnavailable 0:
+// the same two new pods and two old ones gone per app). No pauses, no traffic steps: the
+// time and CPU it takes is a floor under scenario 3 on this machine.
+func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error) {
+	n := cfg.rollouts
+	var load loadRange
+	logf("scenario 5: cluster floor — %d Deployments, 2 replicas each, released at once by kube-controller-manager alone; load %s", n, load.sample())
+	ch, err := cache.New(cl.env.Config, cache.Options{Scheme: cl.env.Scheme, DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{&appsv1.Deployment{}: {}}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ch.GetInformer(ctx, &appsv1.Deployment{}); err != nil {
+		return nil, err
+	}
+	go func() { _ = ch.Start(ctx) }()
+	if !ch.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("deployment informer never synced")
+	}
+	names := make([]types.NamespacedName, n)
+	for i := range names {
+		names[i] = types.NamespacedName{Namespace: fmt.Sprintf("floor-%02d", i/cfg.perNamespace), Name: fmt.Sprintf("d-%04d", i)}
+		if i%cfg.perNamespace == 0 {
+			if err := createNamespace(ctx, cl.c, names[i].Namespace); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t0 := time.Now()
+	if err := parallel(n, 16, func(i int) error { return createAll(ctx, cl.c, floorObjects(names[i])) }); err != nil {
+		return nil, err
+	}
+	if err := waitDeployments(ctx, ch, names, nil, cfg.scaleTimeout); err != nil {
+		return nil, err
+	}
+	logf("  %d Deployments created and available in %s", n, time.Since(t0).Round(time.Second))
+	time.Sleep(3 * time.Second) // let the creation's last writes settle before the window opens
+	before, err := (&scale{cl: cl}).snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := resetPeak(cl.pids["kube-apiserver"]); err != nil {
+		logf("  cannot reset kube-apiserver's peak RSS: %v", err)
+	}
+	t1 := time.Now()
+	gens := make([]int64, n)
+	err = parallel(n, 32, func(i int) error {
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: names[i].Namespace, Name: names[i].Name}}
+		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":%q}]}}}}`, imageOf(1))
+		if err := cl.c.Patch(ctx, d, client.RawPatch(types.StrategicMergePatchType, []byte(patch))); err != nil {
+			return err
+		}
+		gens[i] = d.Generation
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := waitDeployments(ctx, ch, names, gens, cfg.scaleTimeout); err != nil {
+		return nil, err
+	}
+	done := time.Since(t1)
+	after, err := (&scale{cl: cl}).snap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	load.sample()
+	api := sumValues(delta(before.api.by("apiserver_request_total", nil, "verb"), after.api.by("apiserver_request_total", nil, "verb")))
+	logf("  all %d Deployments rolled out in %s; kube-apiserver requests per release (all clients) %.1f", n, done.Round(100*time.Millisecond), api/float64(n))
+	var cpuTotal float64
+	for _, name := range []string{"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)", "weir-controller"} {
+		c := before.cpu(after, name)
+		cpuTotal += c
+		logf("  CPU during the release: %-26s %5.1f s", name, c)
+	}
+	sc, ld, note := "5 cluster floor", load.String(), fmt.Sprintf("%d Deployments", n)
+	return []result{
+		{scenario: sc, name: "all images changed → all rolled out (no Weir)", note: note, unit: secs, samples: []float64{done.Seconds()}, load: ld},
+		{scenario: sc, name: "kube-apiserver CPU, image change → all rolled out", unit: cpus, samples: []float64{before.cpu(after, "kube-apiserver")}, load: ld},
+		{scenario: sc, name: "all processes' CPU, image change → all rolled out", unit: cpus, samples: []float64{cpuTotal}, load: ld},
+		{scenario: sc, name: "kube-apiserver requests per release, all clients", unit: count, samples: []float64{api / float64(n)}, load: ld},
+	}, nil
+}
+
+// floorObjects is a Deployment shaped like scenario 3's Rollouts, with two Services.
+func floorObjects(k types.NamespacedName) []client.Object {
+	labels := map[string]string{"app": k.Name}
+	objs := []client.Object{}
+	for _, svc := range []string{k.Name + "-a", k.Name + "-b"} {
+		objs = append(objs, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: svc, Namespace: k.Namespace},
+			Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80}}},
+		})
+	}
+	return append(objs, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: imageOf(0)}}},
+			},
+		},
+	})
+}
+
+// waitDeployments waits until every Deployment has rolled out its generation (gens[i], or
+// any): all replicas updated and available, none of the old revision left.
+func waitDeployments(ctx context.Context, ch cache.Cache, names []types.NamespacedName, gens []int64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	p := progress{every: 10 * time.Second, last: time.Now()}
+	for {
+		var list appsv1.DeploymentList
+		if err := ch.List(ctx, &list); err != nil {
+			return err
+		}
+		byName := map[types.NamespacedName]*appsv1.Deployment{}
+		for i := range list.Items {
+			d := &list.Items[i]
+			byName[types.NamespacedName{Namespace: d.Namespace, Name: d.Name}] = d
+		}
+		done := 0
+		for i, k := range names {
+			d, ok := byName[k]
+			if !ok || (gens != nil && d.Status.ObservedGeneration < gens[i]) || d.Status.ObservedGeneration < d.Generation {
+				continue
+			}
+			want := ptr.Deref(d.Spec.Replicas, 1)
+			if d.Status.UpdatedReplicas == want && d.Status.AvailableReplicas == want && d.Status.Replicas == want {
+				done++
+			}
+		}
+		if done == len(names) {
+			return nil
+		}
+		if p.due() {
+			logf("  %d/%d Deployments rolled out; load %s", done, len(names), readLoad())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d Deployments rolled out after %s", done, len(names), timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
