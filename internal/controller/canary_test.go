@@ -65,8 +65,17 @@ func TestCanaryWalksEveryStep(t *testing.T) {
 	g.Expect(done.Status.Request).To(BeNil(), "the request was handled and cleared")
 	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
 	g.Expect(r.selector("web-stable")).To(Equal(canary))
+	// The old revision's scale-down time is in status (no write to its ReplicaSet), and it
+	// is kept up until then.
+	g.Expect(done.Status.ScaleDowns).To(HaveLen(1))
+	g.Expect(done.Status.ScaleDowns[0].Revision).To(Equal(stable))
+	keepUntil := done.Status.ScaleDowns[0].At.Time
+	g.Expect(keepUntil).To(BeTemporally("~", done.Status.ProgressedAt.Add(2*time.Second), 2*time.Second))
 	g.Eventually(r.replicas, timeout, poll).Should(Equal(map[string]int32{stable: 0, canary: 5}),
 		"the old revision scales down after scaleDownDelaySeconds")
+	g.Expect(time.Now()).To(BeTemporally(">=", keepUntil), "not before its time")
+	g.Eventually(func() []weirv1.ScaleDown { return r.get().Status.ScaleDowns }, timeout, poll).Should(BeEmpty(),
+		"the entry goes once the revision has no pods")
 	g.Expect(r.events()).To(And(ContainSubstring("StepCompleted"), ContainSubstring("Promoted"), ContainSubstring("ReleaseCompleted")))
 
 	// Weir's field manager owns the route's rules and nothing else: no labels, no
