@@ -93,7 +93,12 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
 	}
-	res := ctrl.Result{RequeueAfter: plan.RequeueAfter}
+	res := ctrl.Result{}
+	if plan.RequeueAfter > 0 {
+		// The plan counted from when the world was observed; writing it took time, and a
+		// pause must end when it ends, not that much later.
+		res.RequeueAfter = max(plan.RequeueAfter-r.Now().Sub(obs.input.Now), time.Millisecond)
+	}
 	if plan.Punctual {
 		res.Priority = ptr.To(punctualPriority)
 	}

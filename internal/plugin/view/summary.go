@@ -75,6 +75,8 @@ type Revision struct {
 	Images  []string      `json:"images"`
 	Created time.Time     `json:"created"`
 	Runs    []AnalysisRun `json:"analysisRuns,omitempty"`
+	// ScaleDownAt is when an old revision kept up after a release scales to zero.
+	ScaleDownAt *time.Time `json:"scaleDownAt,omitempty"`
 }
 
 // AnalysisRun is one run with its metrics.
@@ -165,6 +167,11 @@ func Build(t *kube.Tree, now time.Time) *Rollout {
 			Runs: runs[hash]}
 		for _, c := range rs.Spec.Template.Spec.Containers {
 			rev.Images = append(rev.Images, c.Image)
+		}
+		for _, sd := range ro.Status.ScaleDowns {
+			if sd.Revision == hash {
+				rev.ScaleDownAt = &sd.At.Time
+			}
 		}
 		delete(runs, hash)
 		v.Revisions = append(v.Revisions, rev)

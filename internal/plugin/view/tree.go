@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // node is one line of the tree and what hangs below it.
@@ -99,6 +100,9 @@ func revisionNode(rev Revision, v *Rollout, s Style) node {
 		ready = s.paint(yellow, ready)
 	}
 	parts = append(parts, ready, strings.Join(rev.Images, ","), Age(rev.Created, v.Now))
+	if at := rev.ScaleDownAt; at != nil && at.After(v.Now) && rev.Desired > 0 {
+		parts = append(parts, "scales down in "+at.Sub(v.Now).Round(time.Second).String())
+	}
 	n := node{text: strings.Join(parts, "  ")}
 	for _, run := range rev.Runs {
 		n.children = append(n.children, runNode(run, v, s))

@@ -1,0 +1,32 @@
+package view
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// An old revision kept up after a release says when it goes; once scaled down it doesn't.
+func TestTreeShowsScaleDownTime(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	at := now.Add(25 * time.Second)
+	v := &Rollout{Name: "web", Now: now, Revisions: []Revision{
+		{Number: 2, Name: "web-new", Role: "stable", Desired: 2, Ready: 2, Created: now},
+		{Number: 1, Name: "web-old", Desired: 2, Ready: 2, Created: now.Add(-time.Hour), ScaleDownAt: &at},
+	}}
+	var b strings.Builder
+	if err := WriteTree(&b, v, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "web-old  2/2 ready") || !strings.Contains(b.String(), "scales down in 25s") {
+		t.Errorf("old revision line lacks its scale-down time:\n%s", b.String())
+	}
+	v.Revisions[1].Desired, v.Revisions[1].Ready = 0, 0
+	b.Reset()
+	if err := WriteTree(&b, v, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "scales down in") {
+		t.Errorf("scaled-down revision still announces a scale-down:\n%s", b.String())
+	}
+}
