@@ -44,7 +44,13 @@ type RolloutReconciler struct {
 	Now func() time.Time
 	// Workers reconcile different Rollouts in parallel (default 8).
 	Workers int
+
+	written writtenVersions
 }
+
+// cacheCatchUp is how soon a reconcile that found the cache behind Weir's own status write
+// looks again.
+const cacheCatchUp = 5 * time.Millisecond
 
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts/status,verbs=get;patch;update
@@ -61,7 +67,11 @@ type RolloutReconciler struct {
 func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var ro weirv1.Rollout
 	if err := r.Client.Get(ctx, req.NamespacedName, &ro); err != nil {
+		r.written.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.written.behind(req.NamespacedName, ro.ResourceVersion, r.Now()) {
+		return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
 	}
 	if !ro.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // owned objects go with it through garbage collection
@@ -118,7 +128,11 @@ func (r *RolloutReconciler) patchStatus(ctx context.Context, ro *weirv1.Rollout,
 	}
 	updated := ro.DeepCopy()
 	updated.Status = status
-	return r.Client.Status().Patch(ctx, updated, client.MergeFromWithOptions(ro, client.MergeFromWithOptimisticLock{}))
+	if err := r.Client.Status().Patch(ctx, updated, client.MergeFromWithOptions(ro, client.MergeFromWithOptimisticLock{})); err != nil {
+		return err
+	}
+	r.written.wrote(client.ObjectKeyFromObject(ro), updated.ResourceVersion, r.Now())
+	return nil
 }
 
 func (r *RolloutReconciler) bumpCollisionCount(ctx context.Context, ro *weirv1.Rollout) (ctrl.Result, error) {
