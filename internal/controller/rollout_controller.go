@@ -30,11 +30,10 @@ import (
 // managedFieldsManagers.
 const FieldManager = "weir"
 
-// Index keys for finding the Rollouts that name a Service or an HTTPRoute.
-const (
-	indexServices = "weir.spec.services"
-	indexRoutes   = "weir.spec.httpRoutes"
-)
+// indexReferences finds the Rollouts that name an object: one index for Services and
+// HTTPRoutes alike, keyed "Service/<name>" or "HTTPRoute/<name>" (each index costs memory
+// per Rollout in the cache).
+const indexReferences = "weir.spec.references"
 
 // RolloutReconciler releases Rollouts.
 type RolloutReconciler struct {
@@ -156,13 +155,16 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	ctx := context.Background()
 	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexServices, func(o client.Object) []string {
-		return referencedServices(o.(*weirv1.Rollout))
-	}); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexRoutes, func(o client.Object) []string {
-		return referencedRoutes(o.(*weirv1.Rollout))
+	if err := idx.IndexField(ctx, &weirv1.Rollout{}, indexReferences, func(o client.Object) []string {
+		ro := o.(*weirv1.Rollout)
+		var keys []string
+		for _, name := range referencedServices(ro) {
+			keys = append(keys, "Service/"+name)
+		}
+		for _, name := range referencedRoutes(ro) {
+			keys = append(keys, "HTTPRoute/"+name)
+		}
+		return keys
 	}); err != nil {
 		return err
 	}
@@ -171,8 +173,8 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged()))).
 		Owns(&appsv1.ReplicaSet{}).
 		Owns(&weirv1.AnalysisRun{}).
-		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexServices))).
-		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(indexRoutes))).
+		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service"))).
+		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("HTTPRoute"))).
 		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
 		Complete(r)
 }
@@ -186,10 +188,10 @@ func statusRequestChanged() predicate.Predicate {
 	}}
 }
 
-func (r *RolloutReconciler) rolloutsNaming(index string) handler.MapFunc {
+func (r *RolloutReconciler) rolloutsNaming(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		var list weirv1.RolloutList
-		if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{index: o.GetName()}); err != nil {
+		if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexReferences: kind + "/" + o.GetName()}); err != nil {
 			return nil
 		}
 		reqs := make([]reconcile.Request, 0, len(list.Items))
