@@ -138,7 +138,7 @@ func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
 	at := d.s.BlueGreen.PreviewAvailableAt.Add(time.Duration(b.AutoPromotionSeconds) * time.Second)
 	if d.in.Now.Before(at) {
 		d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
-		d.message = fmt.Sprintf("preview %s ready; auto-promotion in %s", hash, at.Sub(d.in.Now).Round(time.Second))
+		d.message = fmt.Sprintf("preview %s ready; auto-promotion at %s", hash, clock(at))
 		d.plan.requeue(at.Sub(d.in.Now))
 		return false
 	}

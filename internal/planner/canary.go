@@ -179,8 +179,8 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 		end := started.Add(step.Pause.Duration.OrDefault(0))
 		if d.in.Now.Before(end) {
 			d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
-			d.message = fmt.Sprintf("step %d/%d: pausing %s at weight %d (%s left)", i+1, steps,
-				*step.Pause.Duration, weight, end.Sub(d.in.Now).Round(time.Second))
+			d.message = fmt.Sprintf("step %d/%d: pausing %s at weight %d (until %s)", i+1, steps,
+				*step.Pause.Duration, weight, clock(end))
 			d.plan.requeue(end.Sub(d.in.Now))
 			return false
 		}
@@ -245,7 +245,7 @@ func (d *decision) scaleDownAborted(hash string, delay time.Duration) {
 	default:
 		until := a.WeightVerifiedAt.Add(delay)
 		if d.in.Now.Before(until) {
-			d.message += fmt.Sprintf("all traffic on stable; the new revision scales down in %s", until.Sub(d.in.Now).Round(time.Second))
+			d.message += fmt.Sprintf("all traffic on stable; the new revision scales down at %s", clock(until))
 			d.plan.requeue(until.Sub(d.in.Now))
 		} else {
 			d.plan.Scale[hash] = 0

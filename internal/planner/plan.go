@@ -83,3 +83,8 @@ func (p *Plan) event(reason, message string) {
 func (p *Plan) warning(reason, message string) {
 	p.Events = append(p.Events, Event{Warning: true, Reason: reason, Message: message})
 }
+
+// clock writes a moment for a status message. Messages name when a wait ends, never how
+// long is left: a countdown would change the status at every reconcile, and each change is
+// a write.
+func clock(t time.Time) string { return t.UTC().Format(time.RFC3339) }
