@@ -31,7 +31,7 @@ func main() {
 	var leaderElect bool
 	var leaderElectionNamespace string
 	var qps float64
-	var burst int
+	var burst, rolloutWorkers int
 	var watchNamespaces, instanceID, allowedPrometheus string
 	var showVersion bool
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the Prometheus metrics endpoint (0 disables it)")
@@ -41,6 +41,7 @@ func main() {
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election Lease (default: the pod's namespace)")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "requests per second to the API server (client-side limit)")
 	flag.IntVar(&burst, "kube-api-burst", 400, "burst of requests to the API server above kube-api-qps")
+	flag.IntVar(&rolloutWorkers, "rollout-workers", 8, "Rollouts reconciled in parallel")
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch (default: all)")
 	flag.StringVar(&instanceID, "instance-id", "", "handle only Rollouts labelled rollouts.weir.dev/instance-id=<id> (default: only unlabelled ones)")
 	flag.StringVar(&allowedPrometheus, "allowed-prometheus-addresses", "", "comma-separated address prefixes analysis may query (default: any)")
@@ -82,7 +83,7 @@ func main() {
 		log.Error(err, "creating the manager")
 		os.Exit(1)
 	}
-	if err := controller.SetupWith(mgr, controller.Options{AllowedPrometheusAddresses: split(allowedPrometheus)}); err != nil {
+	if err := controller.SetupWith(mgr, controller.Options{AllowedPrometheusAddresses: split(allowedPrometheus), RolloutWorkers: rolloutWorkers}); err != nil {
 		log.Error(err, "setting up the reconcilers")
 		os.Exit(1)
 	}

@@ -114,6 +114,8 @@ type Options struct {
 	// AllowedPrometheusAddresses, when not empty, are the only address prefixes analysis
 	// may query; a template naming another address ends in Error.
 	AllowedPrometheusAddresses []string
+	// RolloutWorkers reconcile different Rollouts in parallel (default 8).
+	RolloutWorkers int
 }
 
 // Setup registers every Weir reconciler with the manager.
@@ -126,6 +128,7 @@ func SetupWith(mgr ctrl.Manager, opts Options) error {
 	if err := (&RolloutReconciler{
 		Client:   c,
 		Recorder: mgr.GetEventRecorder("weir-controller"),
+		Workers:  opts.RolloutWorkers,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
