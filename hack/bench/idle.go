@@ -133,7 +133,7 @@ func (s *scale) idleCost(ctx context.Context) ([]result, error) {
 		{scenario: sc, name: "controller peak RSS during the idle window", unit: mib, samples: []float64{float64(after.procs["weir-controller"].HWM) / mb}, target: "≤ 100 MiB", load: ld},
 		// Go collects at least every 2 minutes even when nothing allocates, so with -idle
 		// of 2m or more the last sample shows the steady state after a burst.
-		{scenario: sc, name: "controller RSS at the end of the idle window", unit: mib, samples: rss[len(rss)-1:], target: "≤ 100 MiB", load: ld},
+		{scenario: sc, name: "controller RSS at the end of the idle window", unit: mib, samples: last(rss), target: "≤ 100 MiB", load: ld},
 		{scenario: sc, name: "controller Go heap in use", unit: mib, samples: []float64{heap}, load: ld},
 		{scenario: sc, name: "controller CPU per minute, idle", unit: cpus, samples: []float64{before.cpu(after, "weir-controller") / minutes}, target: "near zero", load: ld},
 		{scenario: sc, name: "API requests per minute, idle", unit: count, samples: []float64{sumValues(reqs) / minutes}, load: ld},
@@ -157,4 +157,12 @@ func printProfiles(dir string, names ...string) {
 		}
 		logf("  %s:\n%s", path, out)
 	}
+}
+
+// last is the last sample, if any.
+func last(xs []float64) []float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs[len(xs)-1:]
 }
