@@ -58,7 +58,7 @@ image: ## Build bin/weir-controller-image.tar (static weir-controller + kubectl-
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: tools ## Measure step overhead, abort reaction, throughput at 500 Rollouts and idle cost; prints a table (see docs/benchmarks.md).
+bench: tools ## Measure step overhead, abort reaction, throughput at 500 Rollouts, idle cost and the cluster floor; prints a table (see docs/benchmarks.md).
 	go run ./hack/bench $(BENCH_FLAGS)
 
 ##@ The two commands
