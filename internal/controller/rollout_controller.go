@@ -69,7 +69,7 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		r.written.forget(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if r.written.behind(req.NamespacedName, ro.ResourceVersion, r.Now()) {
+	if r.written.behind(req.NamespacedName, ro.ResourceVersion, time.Now()) { // wall clock: it bounds real waiting
 		return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
 	}
 	if !ro.DeletionTimestamp.IsZero() {
@@ -130,7 +130,7 @@ func (r *RolloutReconciler) patchStatus(ctx context.Context, ro *weirv1.Rollout,
 	if err := r.Client.Status().Patch(ctx, updated, client.MergeFromWithOptions(ro, client.MergeFromWithOptimisticLock{})); err != nil {
 		return err
 	}
-	r.written.wrote(client.ObjectKeyFromObject(ro), updated.ResourceVersion, r.Now())
+	r.written.wrote(client.ObjectKeyFromObject(ro), updated.ResourceVersion, time.Now())
 	return nil
 }
 
