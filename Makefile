@@ -47,6 +47,7 @@ vet:
 build: ## Build the controller and the kubectl plugin into bin/.
 	go build -o $(BIN)/weir-controller ./cmd/weir-controller
 	go build -o $(BIN)/kubectl-weir ./cmd/kubectl-weir
+	install -m 0755 cmd/kubectl-weir/kubectl_complete-weir $(BIN)/kubectl_complete-weir
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 IMAGE_REPO ?= ghcr.io/weir-dev/weir-controller
