@@ -242,6 +242,50 @@ func TestHeaderRouteStepAddsAndRemovesItsRule(t *testing.T) {
 	g.Expect(r.weights()).To(Equal([2]int32{90, 10}))
 }
 
+// TestMirrorRouteStepAddsFollowsAndRemovesItsRule: a setMirrorRoute step injects a rule that
+// serves like the base rule (at the current weights) and mirrors a share to the canary; the
+// API server's Gateway API validation accepts it, later weights reach it, percent 0 removes it.
+func TestMirrorRouteStepAddsFollowsAndRemovesItsRule(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.services()
+	r.route(nil)
+	mirror := weirv1.CanaryStep{SetMirrorRoute: &weirv1.SetMirrorRoute{Name: "shadow", Percent: 20,
+		Match: []weirv1.HeaderMatch{{Name: "x-shadow", Value: "yes"}}}}
+	stop := weirv1.CanaryStep{SetMirrorRoute: &weirv1.SetMirrorRoute{Name: "shadow"}}
+	r.create(r.rollout(2, setWeight(10), mirror, pause(""), setWeight(30), pause(""), stop, pause("")))
+	r.waitHealthy()
+	r.setImage("web:2")
+	g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(Equal(int32(2)))
+
+	injected := r.routeObject().Spec.Rules[0]
+	g.Expect(*injected.Name).To(Equal(gatewayv1.SectionName("weir-mirror-shadow")))
+	g.Expect(injected.Matches).To(HaveLen(1))
+	g.Expect(injected.Matches[0].Headers).To(ConsistOf(gatewayv1.HTTPHeaderMatch{
+		Type: ptr.To(gatewayv1.HeaderMatchExact), Name: "x-shadow", Value: "yes"}))
+	g.Expect(injected.Filters).To(HaveLen(1))
+	g.Expect(injected.Filters[0].Type).To(Equal(gatewayv1.HTTPRouteFilterRequestMirror))
+	g.Expect(injected.Filters[0].RequestMirror.BackendRef.Name).To(Equal(gatewayv1.ObjectName("web-canary")))
+	g.Expect(*injected.Filters[0].RequestMirror.Percent).To(Equal(int32(20)))
+	mirrorWeights := func() [2]int32 {
+		rule := r.routeObject().Spec.Rules[0]
+		return [2]int32{*rule.BackendRefs[0].Weight, *rule.BackendRefs[1].Weight}
+	}
+	g.Expect(mirrorWeights()).To(Equal([2]int32{90, 10}), "mirrored requests are served at the release's weights")
+	g.Expect(r.weights()).To(Equal([2]int32{90, 10}))
+	g.Expect(r.get().Status.Canary.MirrorRoutes).To(Equal([]string{"shadow"}))
+
+	r.request(weirv1.RequestPromote)
+	g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(Equal(int32(4)))
+	g.Expect(mirrorWeights()).To(Equal([2]int32{70, 30}), "a later setWeight reaches the mirror rule too")
+
+	r.request(weirv1.RequestPromote)
+	g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(Equal(int32(6)))
+	g.Expect(r.routeObject().Spec.Rules).To(HaveLen(1), "percent 0 removed the injected rule")
+	g.Expect(r.get().Status.Canary.MirrorRoutes).To(BeEmpty())
+	g.Expect(r.weights()).To(Equal([2]int32{70, 30}))
+}
+
 func (r *release) routeObject() *gatewayv1.HTTPRoute {
 	var route gatewayv1.HTTPRoute
 	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web"}, &route)).To(Succeed())
