@@ -6,12 +6,13 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // clusterFloor is scenario 5: what the same release costs the cluster without any release
@@ -64,7 +65,7 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 	gens := make([]int64, n)
 	err = parallel(n, 32, func(i int) error {
 		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: names[i].Namespace, Name: names[i].Name}}
-		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":%q}]}}}}`, imageOf(1))
+		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, imageOf(1))
 		if err := cl.c.Patch(ctx, d, client.RawPatch(types.StrategicMergePatchType, []byte(patch))); err != nil {
 			return err
 		}
@@ -102,25 +103,18 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 
 // floorObjects is a Deployment shaped like scenario 3's Rollouts, with two Services.
 func floorObjects(k types.NamespacedName) []client.Object {
-	labels := map[string]string{"app": k.Name}
-	objs := []client.Object{}
-	for _, svc := range []string{k.Name + "-a", k.Name + "-b"} {
-		objs = append(objs, &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: svc, Namespace: k.Namespace},
-			Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80}}},
-		})
-	}
-	return append(objs, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](2),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: imageOf(0)}}},
+	return []client.Object{
+		fixture.Service(k.Namespace, k.Name+"-a", k.Name),
+		fixture.Service(k.Namespace, k.Name+"-b", k.Name),
+		&appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: k.Name, Namespace: k.Namespace},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](2),
+				Selector: &metav1.LabelSelector{MatchLabels: fixture.Labels(k.Name)},
+				Template: fixture.PodTemplate(k.Name, imageOf(0)),
 			},
 		},
-	})
+	}
 }
 
 // waitDeployments waits until every Deployment has rolled out its generation (gens[i], or

@@ -10,18 +10,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
-func setWeight(w int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(w)} }
-
-func pause(d string) weirv1.CanaryStep {
-	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
-}
+var setWeight, pause = fixture.SetWeight, fixture.Pause
 
 // scenarioSteps are the steps of scenarios 1 and 3.
 func scenarioSteps() []weirv1.CanaryStep {
@@ -38,57 +33,11 @@ type app struct {
 func (a app) key() string { return a.ns + "/" + a.name }
 
 func (a app) objects(replicas int32, steps []weirv1.CanaryStep, image string, mutate func(*weirv1.CanaryStrategy)) []client.Object {
-	labels := map[string]string{"app": a.name}
-	var objs []client.Object
-	for _, svc := range []string{a.name + "-stable", a.name + "-canary"} {
-		objs = append(objs, &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: svc, Namespace: a.ns},
-			Spec: corev1.ServiceSpec{
-				Selector: labels,
-				Ports:    []corev1.ServicePort{{Port: 80}},
-			},
-		})
-	}
-	backend := func(name string, weight int32) gatewayv1.HTTPBackendRef {
-		return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
-			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
-			Weight:                 ptr.To(weight),
-		}}
-	}
-	objs = append(objs, &gatewayv1.HTTPRoute{
-		ObjectMeta: metav1.ObjectMeta{Name: a.name, Namespace: a.ns},
-		Spec: gatewayv1.HTTPRouteSpec{
-			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
-			Rules: []gatewayv1.HTTPRouteRule{{
-				Name:        ptr.To[gatewayv1.SectionName]("main"),
-				BackendRefs: []gatewayv1.HTTPBackendRef{backend(a.name+"-stable", 100), backend(a.name+"-canary", 0)},
-			}},
-		},
-	})
-	canary := &weirv1.CanaryStrategy{
-		StableService: a.name + "-stable",
-		CanaryService: a.name + "-canary",
-		TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-			HTTPRoutes: []weirv1.HTTPRouteRef{{Name: a.name}},
-		}},
-		Steps: steps,
-	}
+	ro := fixture.CanaryRollout(a.ns, a.name, replicas, image, steps...)
 	if mutate != nil {
-		mutate(canary)
+		mutate(ro.Spec.Strategy.Canary)
 	}
-	objs = append(objs, &weirv1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: a.name, Namespace: a.ns},
-		Spec: weirv1.RolloutSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: image}}},
-			},
-			Strategy: weirv1.RolloutStrategy{Canary: canary},
-		},
-	})
-	return objs
+	return append(fixture.Services(a.ns, a.name), fixture.Route(a.ns, a.name, 100, 0), ro)
 }
 
 func createNamespace(ctx context.Context, c client.Client, name string) error {
@@ -112,7 +61,7 @@ func createAll(ctx context.Context, c client.Client, objs []client.Object) error
 // Weir writes meanwhile) and returns the new generation.
 func setImage(ctx context.Context, c client.Client, a app, image string) (int64, error) {
 	ro := &weirv1.Rollout{ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: a.name}}
-	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":%q}]}}}}`, image)
+	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, image)
 	if err := c.Patch(ctx, ro, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 		return 0, err
 	}

@@ -3,7 +3,6 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
@@ -47,69 +47,32 @@ func newRelease(t *testing.T) *release {
 func (r *release) key() client.ObjectKey { return client.ObjectKey{Namespace: r.ns, Name: r.name} }
 
 // services creates web-stable and web-canary selecting app=web.
-func (r *release) services() { r.servicesNamed("web-stable", "web-canary") }
+func (r *release) services() {
+	r.servicesNamed(fixture.StableService(r.name), fixture.CanaryService(r.name))
+}
 
 // servicesNamed creates Services selecting app=web.
 func (r *release) servicesNamed(names ...string) {
 	for _, name := range names {
-		svc := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.ns},
-			Spec: corev1.ServiceSpec{
-				Selector: map[string]string{"app": "web"},
-				Ports:    []corev1.ServicePort{{Port: 80}},
-			},
-		}
-		r.g.Expect(k8s.Create(r.ctx, svc)).To(Succeed())
+		r.g.Expect(k8s.Create(r.ctx, fixture.Service(r.ns, name, r.name))).To(Succeed())
 	}
 }
 
-func backend(name string, weight int32) gatewayv1.HTTPBackendRef {
-	return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
-		BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
-		Weight:                 ptr.To(weight),
-	}}
-}
+var backend = fixture.Backend
 
 // route creates the HTTPRoute "web" sending everything to web-stable, plus any extra rules.
 func (r *release) route(annotations map[string]string, extra ...gatewayv1.HTTPRouteRule) *gatewayv1.HTTPRoute {
-	route := &gatewayv1.HTTPRoute{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: r.ns, Annotations: annotations,
-			Labels: map[string]string{"team": "blog"}},
-		Spec: gatewayv1.HTTPRouteSpec{
-			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
-			Rules: append([]gatewayv1.HTTPRouteRule{{
-				Name:        ptr.To[gatewayv1.SectionName]("main"),
-				BackendRefs: []gatewayv1.HTTPBackendRef{backend("web-stable", 100), backend("web-canary", 0)},
-			}}, extra...),
-		},
-	}
+	route := fixture.Route(r.ns, r.name, 100, 0)
+	route.Annotations, route.Labels = annotations, map[string]string{"team": "blog"}
+	route.Spec.Rules = append(route.Spec.Rules, extra...)
 	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
 	return route
 }
 
 func (r *release) rollout(replicas int32, steps ...weirv1.CanaryStep) *weirv1.Rollout {
-	labels := map[string]string{"app": "web"}
-	ro := &weirv1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: r.name, Namespace: r.ns},
-		Spec: weirv1.RolloutSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:1"}}},
-			},
-			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
-				StableService: "web-stable",
-				CanaryService: "web-canary",
-				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "web"}},
-				}},
-				Steps:                      steps,
-				ScaleDownDelaySeconds:      ptr.To[int32](2),
-				AbortScaleDownDelaySeconds: ptr.To[int32](3),
-			}},
-		},
-	}
+	ro := fixture.CanaryRollout(r.ns, r.name, replicas, "web:1", steps...)
+	ro.Spec.Strategy.Canary.ScaleDownDelaySeconds = ptr.To[int32](2)
+	ro.Spec.Strategy.Canary.AbortScaleDownDelaySeconds = ptr.To[int32](3)
 	return ro
 }
 
@@ -212,22 +175,11 @@ func (r *release) selector(svc string) string {
 }
 
 func (r *release) events() string {
-	var list corev1.EventList
-	r.g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
-	var b strings.Builder
-	for _, e := range list.Items {
-		fmt.Fprintf(&b, "%s %s: %s\n", e.Type, e.Reason, e.Message)
-	}
-	return b.String()
+	text, err := fixture.Events(r.ctx, k8s, r.ns)
+	r.g.Expect(err).NotTo(HaveOccurred())
+	return text
 }
 
-func setWeight(w int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(w)} }
-
-func pause(d string) weirv1.CanaryStep {
-	if d == "" {
-		return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{}}
-	}
-	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
-}
+var setWeight, pause = fixture.SetWeight, fixture.Pause
 
 func clientKey(ns, name string) client.ObjectKey { return client.ObjectKey{Namespace: ns, Name: name} }

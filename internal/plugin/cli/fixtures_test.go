@@ -18,6 +18,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
@@ -66,44 +67,20 @@ func (r *release) key() client.ObjectKey { return client.ObjectKey{Namespace: r.
 
 // services creates web-stable and web-canary selecting app=web.
 func (r *release) services() {
-	for _, name := range []string{"web-stable", "web-canary"} {
-		svc := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.ns},
-			Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80}}},
-		}
+	for _, svc := range fixture.Services(r.ns, r.name) {
 		r.g.Expect(k8s.Create(r.ctx, svc)).To(Succeed())
 	}
 }
 
-func backend(name string, weight int32) gatewayv1.HTTPBackendRef {
-	return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
-		BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
-		Weight:                 ptr.To(weight),
-	}}
-}
-
 // route creates the HTTPRoute "web" with the given weights on web-stable and web-canary.
 func (r *release) route(stable, canary int32, annotations map[string]string) *gatewayv1.HTTPRoute {
-	route := &gatewayv1.HTTPRoute{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: r.ns, Annotations: annotations},
-		Spec: gatewayv1.HTTPRouteSpec{
-			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
-			Rules: []gatewayv1.HTTPRouteRule{{
-				Name:        ptr.To[gatewayv1.SectionName]("main"),
-				BackendRefs: []gatewayv1.HTTPBackendRef{backend("web-stable", stable), backend("web-canary", canary)},
-			}},
-		},
-	}
+	route := fixture.Route(r.ns, r.name, stable, canary)
+	route.Annotations = annotations
 	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
 	return route
 }
 
-func template(image string) corev1.PodTemplateSpec {
-	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: image}}},
-	}
-}
+func template(image string) corev1.PodTemplateSpec { return fixture.PodTemplate("web", image) }
 
 func hashOf(image string) string {
 	t := template(image)
@@ -111,24 +88,10 @@ func hashOf(image string) string {
 }
 
 func (r *release) rollout(replicas int32, steps ...weirv1.CanaryStep) *weirv1.Rollout {
-	return &weirv1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: r.name, Namespace: r.ns},
-		Spec: weirv1.RolloutSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-			Template: template("web:1"),
-			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
-				StableService: "web-stable",
-				CanaryService: "web-canary",
-				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "web"}},
-				}},
-				Steps:                      steps,
-				ScaleDownDelaySeconds:      ptr.To[int32](2),
-				AbortScaleDownDelaySeconds: ptr.To[int32](3),
-			}},
-		},
-	}
+	ro := fixture.CanaryRollout(r.ns, r.name, replicas, "web:1", steps...)
+	ro.Spec.Strategy.Canary.ScaleDownDelaySeconds = ptr.To[int32](2)
+	ro.Spec.Strategy.Canary.AbortScaleDownDelaySeconds = ptr.To[int32](3)
+	return ro
 }
 
 // managed creates Services, route and Rollout for the controller, and waits until Healthy.
@@ -194,20 +157,9 @@ func (r *release) weights() [2]int32 {
 }
 
 func (r *release) events() string {
-	var list corev1.EventList
-	r.g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
-	var b strings.Builder
-	for _, e := range list.Items {
-		fmt.Fprintf(&b, "%s %s: %s\n", e.Type, e.Reason, e.Message)
-	}
-	return b.String()
+	text, err := fixture.Events(r.ctx, k8s, r.ns)
+	r.g.Expect(err).NotTo(HaveOccurred())
+	return text
 }
 
-func setWeight(w int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(w)} }
-
-func pause(d string) weirv1.CanaryStep {
-	if d == "" {
-		return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{}}
-	}
-	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
-}
+var setWeight, pause = fixture.SetWeight, fixture.Pause
