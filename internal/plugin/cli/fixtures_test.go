@@ -67,14 +67,14 @@ func (r *release) key() client.ObjectKey { return client.ObjectKey{Namespace: r.
 
 // services creates web-stable and web-canary selecting app=web.
 func (r *release) services() {
-	for _, svc := range fixture.Services(r.ns, r.name) {
+	for _, svc := range fixture.Services(r.ns, "web") {
 		r.g.Expect(k8s.Create(r.ctx, svc)).To(Succeed())
 	}
 }
 
 // route creates the HTTPRoute "web" with the given weights on web-stable and web-canary.
 func (r *release) route(stable, canary int32, annotations map[string]string) *gatewayv1.HTTPRoute {
-	route := fixture.Route(r.ns, r.name, stable, canary)
+	route := fixture.Route(r.ns, "web", stable, canary)
 	route.Annotations = annotations
 	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
 	return route
@@ -88,7 +88,9 @@ func hashOf(image string) string {
 }
 
 func (r *release) rollout(replicas int32, steps ...weirv1.CanaryStep) *weirv1.Rollout {
-	ro := fixture.CanaryRollout(r.ns, r.name, replicas, "web:1", steps...)
+	// Every Rollout here releases the app "web" (its Services and route), whatever it is called.
+	ro := fixture.CanaryRollout(r.ns, "web", replicas, "web:1", steps...)
+	ro.Name = r.name
 	ro.Spec.Strategy.Canary.ScaleDownDelaySeconds = ptr.To[int32](2)
 	ro.Spec.Strategy.Canary.AbortScaleDownDelaySeconds = ptr.To[int32](3)
 	return ro
