@@ -69,11 +69,12 @@ type Measurement struct {
 	// Message explains errors and no-data verdicts.
 	// +optional
 	Message string `json:"message,omitempty"`
-	// StartedAt is when the query was sent.
-	StartedAt metav1.Time `json:"startedAt"`
+	// StartedAt is when the query was sent (microseconds: the next measurement is due
+	// interval after it).
+	StartedAt metav1.MicroTime `json:"startedAt"`
 	// FinishedAt is when the answer came.
 	// +optional
-	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+	FinishedAt *metav1.MicroTime `json:"finishedAt,omitempty"`
 }
 
 // MetricResult is the running tally of one metric.
@@ -121,9 +122,9 @@ type AnalysisRunStatus struct {
 	// Message explains the verdict.
 	// +optional
 	Message string `json:"message,omitempty"`
-	// StartedAt is when the first measurement was taken.
+	// StartedAt is when the run began; initialDelay counts from it (microseconds).
 	// +optional
-	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	StartedAt *metav1.MicroTime `json:"startedAt,omitempty"`
 	// MetricResults, one per metric.
 	// +listType=map
 	// +listMapKey=name

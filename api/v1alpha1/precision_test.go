@@ -35,3 +35,30 @@ func TestDelayStartsKeepSubSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasurementTimesKeepSubSeconds: the next measurement is due interval after the last
+// one's startedAt, and initialDelay counts from the run's startedAt; rounded to the second,
+// a 1 s interval could fire again almost at once.
+func TestMeasurementTimesKeepSubSeconds(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 900_000_000, time.UTC)
+	in := weirv1.AnalysisRunStatus{
+		StartedAt: &metav1.MicroTime{Time: at},
+		MetricResults: []weirv1.MetricResult{{Name: "m", Measurements: []weirv1.Measurement{
+			{Phase: weirv1.AnalysisSuccessful, StartedAt: metav1.NewMicroTime(at), FinishedAt: &metav1.MicroTime{Time: at}}}}},
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out weirv1.AnalysisRunStatus
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	m := out.MetricResults[0].Measurements[0]
+	for name, got := range map[string]time.Time{"startedAt": out.StartedAt.Time,
+		"measurements[0].startedAt": m.StartedAt.Time, "measurements[0].finishedAt": m.FinishedAt.Time} {
+		if !got.Equal(at) {
+			t.Errorf("%s came back as %s, want %s", name, got, at)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func TestMetricPhase(t *testing.T) {
 	tally := func(m weirv1.Metric, phases ...weirv1.AnalysisPhase) weirv1.MetricResult {
 		var mr weirv1.MetricResult
 		for _, p := range phases {
-			Record(&mr, m, weirv1.Measurement{Phase: p, StartedAt: metav1.Now()})
+			Record(&mr, m, weirv1.Measurement{Phase: p, StartedAt: metav1.NowMicro()})
 		}
 		return mr
 	}
@@ -191,7 +191,7 @@ func TestBackoffAndDue(t *testing.T) {
 	if got := NextDue(weirv1.MetricResult{}, m, start); !got.Equal(start.Add(5 * time.Second)) {
 		t.Errorf("first measurement after initialDelay: %s", got)
 	}
-	mr := weirv1.MetricResult{Measurements: []weirv1.Measurement{{Phase: weirv1.AnalysisSuccessful, StartedAt: metav1.NewTime(start)}}}
+	mr := weirv1.MetricResult{Measurements: []weirv1.Measurement{{Phase: weirv1.AnalysisSuccessful, StartedAt: metav1.NewMicroTime(start)}}}
 	if got := NextDue(mr, m, start); !got.Equal(start.Add(10 * time.Second)) {
 		t.Errorf("next after interval: %s", got)
 	}

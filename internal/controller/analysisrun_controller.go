@@ -52,7 +52,7 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	status := run.Status.DeepCopy()
 	status.ObservedGeneration = run.Generation
 	if status.StartedAt == nil {
-		status.StartedAt = &metav1.Time{Time: now}
+		status.StartedAt = &metav1.MicroTime{Time: now}
 	}
 	args := map[string]string{}
 	for _, a := range run.Spec.Args {

@@ -93,7 +93,7 @@ func (r *release) analysisRun(ro *weirv1.Rollout, name, where string, st weirv1.
 func measurements(end time.Time, phase weirv1.AnalysisPhase, values ...string) []weirv1.Measurement {
 	var out []weirv1.Measurement
 	for i, v := range values {
-		at := metav1.NewTime(end.Add(-time.Duration(len(values)-1-i) * 10 * time.Second))
+		at := metav1.NewMicroTime(end.Add(-time.Duration(len(values)-1-i) * 10 * time.Second))
 		out = append(out, weirv1.Measurement{Phase: phase, Value: v, StartedAt: at, FinishedAt: &at})
 	}
 	return out
