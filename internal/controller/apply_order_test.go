@@ -17,23 +17,25 @@ import (
 
 // The order of writes within one reconcile decides what traffic sees in between: at the end
 // of a release the stable Service must select the new revision before the route sends it
-// everything; on an abort the route must pull the canary's weight first. The Services and
-// route are real; the Rollout is only handed to apply (never created), so the suite's
-// running Weir leaves this namespace alone.
+// everything (the planner sets SelectorsFirst, table-tested in internal/planner); on an
+// abort the route must pull the canary's weight first. apply must honour that order. The
+// Services and route are real; the Rollout is only handed to apply (never created), so the
+// suite's running Weir leaves this namespace alone.
 func TestApplyOrder(t *testing.T) {
 	cases := []struct {
 		name      string
 		selectors func(current string) map[string]string
+		first     bool
 		order     string
 	}{
 		{"release completes: stable Service first, then 100/0",
 			func(current string) map[string]string {
 				return map[string]string{"web-stable": current, "web-canary": current}
 			},
-			"Service/web-stable,HTTPRoute/web"},
+			true, "Service/web-stable,HTTPRoute/web"},
 		{"abort: the route pulls the canary's weight before anything else",
 			func(string) map[string]string { return map[string]string{"web-stable": "v1", "web-canary": "v1"} },
-			"HTTPRoute/web,Service/web-canary"},
+			false, "HTTPRoute/web,Service/web-canary"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestApplyOrder(t *testing.T) {
 
 			wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
 			g.Expect(err).NotTo(HaveOccurred())
-			plan := planner.Plan{Traffic: &planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}}, Selectors: tc.selectors(current)}
+			plan := planner.Plan{Traffic: &planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}}, Selectors: tc.selectors(current), SelectorsFirst: tc.first}
 			writes, err := controller.ApplyRecordingWrites(r.ctx, wc, ro, plan)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(strings.Join(writes, ",")).To(Equal(tc.order))

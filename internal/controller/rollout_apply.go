@@ -27,35 +27,20 @@ import (
 // traffic from moving back to stable, and returns every error it met.
 func (r *RolloutReconciler) apply(ctx context.Context, ro *weirv1.Rollout, obs *observed, plan *planner.Plan) error {
 	var errs []error
-	// When the stable Service moves to the new revision (a release completes), it moves
-	// before the routes send it all traffic; otherwise the old revision would get everything
-	// in between.
-	promoting := promotesStable(ro, obs, plan)
-	if promoting {
+	// The plan says which goes first, Services or routes (see Plan.SelectorsFirst); routes
+	// always go before anything else can fail.
+	if plan.SelectorsFirst {
 		errs = append(errs, r.applySelectors(ctx, ro, obs, plan.Selectors))
 	}
-	// Traffic next: when the plan pulls weight off the canary, that must happen before
-	// anything else can fail.
 	if plan.Traffic != nil {
 		errs = append(errs, r.applyRoutes(ctx, ro, obs, *plan.Traffic))
 	}
 	errs = append(errs, r.applyReplicaSets(ctx, ro, obs, plan))
-	if !promoting {
+	if !plan.SelectorsFirst {
 		errs = append(errs, r.applySelectors(ctx, ro, obs, plan.Selectors))
 	}
 	errs = append(errs, r.applyAnalysisRuns(ctx, ro, obs, plan.AnalysisRuns))
 	return errors.Join(errs...)
-}
-
-// promotesStable reports whether the plan points the stable (or active) Service at the
-// current revision while it selects another.
-func promotesStable(ro *weirv1.Rollout, obs *observed, plan *planner.Plan) bool {
-	names := referencedServices(ro)
-	if len(names) == 0 {
-		return false
-	}
-	want, ok := plan.Selectors[names[0]]
-	return ok && want == obs.input.CurrentHash && obs.input.Services[names[0]].Hash != want
 }
 
 func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rollout, obs *observed, plan *planner.Plan) error {

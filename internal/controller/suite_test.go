@@ -1,8 +1,6 @@
 package controller_test
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"testing"
 
@@ -24,21 +22,5 @@ const noGatewayAnnotation = testenv.NoGatewayAnnotation
 // stand-in for a gateway that accepts HTTPRoutes. No gateway runs in these tests: the
 // stand-in only writes the route's parent status, as a gateway implementation would.
 func TestMain(m *testing.M) {
-	var err error
-	env, err = testenv.Start(testenv.Options{Pods: true})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		os.Exit(1)
-	}
-	k8s = env.Client
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := env.StartWeir(ctx, controller.CacheOptions()); err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-		env.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	cancel()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.RunWithWeir(m, controller.CacheOptions(), func(e *testenv.Env) { env, k8s = e, e.Client }))
 }

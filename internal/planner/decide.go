@@ -64,12 +64,26 @@ func Decide(in Input) Plan {
 	} else {
 		d.blueGreen()
 	}
+	d.orderWrites()
 	d.countReplicas()
 	d.trackProgress()
 	d.historyLimit()
 	d.setConditions()
 	d.plan.Status = d.s
 	return d.plan
+}
+
+// orderWrites decides whether the Services' selectors are written before the routes.
+func (d *decision) orderWrites() {
+	stableSvc := ""
+	switch s := d.r.Spec.Strategy; {
+	case s.Canary != nil:
+		stableSvc = s.Canary.StableService
+	case s.BlueGreen != nil:
+		stableSvc = s.BlueGreen.ActiveService
+	}
+	want, ok := d.plan.Selectors[stableSvc]
+	d.plan.SelectorsFirst = ok && want == d.in.CurrentHash && d.in.Services[stableSvc].Hash != want
 }
 
 // begin does what every strategy does first: settle the stable and current revisions, check

@@ -21,6 +21,11 @@ type Plan struct {
 	// Traffic is the desired state of the routes; nil when the strategy has no routing or
 	// the routes can't be used.
 	Traffic *Traffic
+	// SelectorsFirst asks for the Services' selectors to be written before the routes: the
+	// stable (active) Service is moving to the current revision, and must select it before
+	// the routes send it all traffic. Otherwise the routes go first, so that pulling weight
+	// off a canary happens before anything else can fail.
+	SelectorsFirst bool
 	// AnalysisRuns the release needs, by name; runs it no longer needs are terminated.
 	AnalysisRuns []AnalysisRunPlan
 	// Events to record.

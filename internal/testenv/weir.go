@@ -43,3 +43,23 @@ func (e *Env) StartWeir(ctx context.Context, cacheOpts cache.Options) error {
 	go StandInGateway(ctx, e.Client)
 	return nil
 }
+
+// RunWithWeir is a suite's TestMain: a control plane whose pods become Ready, Weir in this
+// process with cacheOpts and the stand-in gateway, then the tests. use receives the
+// environment before Weir starts (to set the suite's globals). It returns the exit code.
+func RunWithWeir(m interface{ Run() int }, cacheOpts cache.Options, use func(*Env)) int {
+	env, err := Start(Options{Pods: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "control plane:", err)
+		return 1
+	}
+	defer env.Stop()
+	use(env)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := env.StartWeir(ctx, cacheOpts); err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+		return 1
+	}
+	return m.Run()
+}

@@ -37,14 +37,6 @@ const (
 // process (blind to objects labelled unmanaged), and testenv's stand-in gateway, which marks
 // HTTPRoutes Accepted as a gateway would.
 func TestMain(m *testing.M) {
-	var err error
-	env, err = testenv.Start(testenv.Options{Pods: true})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		os.Exit(1)
-	}
-	k8s = env.Client
-	ctx, cancel := context.WithCancel(context.Background())
 	cacheOpts := controller.CacheOptions()
 	managed, err := labels.Parse("!" + unmanagedLabel)
 	if err != nil {
@@ -52,15 +44,7 @@ func TestMain(m *testing.M) {
 	}
 	cacheOpts.ByObject[&weirv1.Rollout{}] = cache.ByObject{Label: managed}
 	cacheOpts.ByObject[&weirv1.AnalysisRun{}] = cache.ByObject{Label: managed}
-	if err := env.StartWeir(ctx, cacheOpts); err != nil {
-		fmt.Fprintln(os.Stderr, "manager:", err)
-		env.Stop()
-		os.Exit(1)
-	}
-	code := m.Run()
-	cancel()
-	env.Stop()
-	os.Exit(code)
+	os.Exit(testenv.RunWithWeir(m, cacheOpts, func(e *testenv.Env) { env, k8s = e, e.Client }))
 }
 
 // result is what one kubectl weir invocation printed and returned.
