@@ -13,12 +13,14 @@ import (
 
 // decision is the scratchpad of one Decide call.
 type decision struct {
-	in       Input
-	r        *weirv1.Rollout
-	s        weirv1.RolloutStatus // the status being decided, starting from the previous one
-	plan     Plan
-	replicas int32
-	byHash   map[string]*ReplicaSet
+	// stableSvc names the stable (canary) or active (blue-green) Service.
+	stableSvc string
+	in        Input
+	r         *weirv1.Rollout
+	s         weirv1.RolloutStatus // the status being decided, starting from the previous one
+	plan      Plan
+	replicas  int32
+	byHash    map[string]*ReplicaSet
 
 	// What the status will say, set by the branch that decides.
 	phase   weirv1.RolloutPhase
@@ -75,21 +77,15 @@ func Decide(in Input) Plan {
 
 // orderWrites decides whether the Services' selectors are written before the routes.
 func (d *decision) orderWrites() {
-	stableSvc := ""
-	switch s := d.r.Spec.Strategy; {
-	case s.Canary != nil:
-		stableSvc = s.Canary.StableService
-	case s.BlueGreen != nil:
-		stableSvc = s.BlueGreen.ActiveService
-	}
-	want, ok := d.plan.Selectors[stableSvc]
-	d.plan.SelectorsFirst = ok && want == d.in.CurrentHash && d.in.Services[stableSvc].Hash != want
+	want, ok := d.plan.Selectors[d.stableSvc]
+	d.plan.SelectorsFirst = ok && want == d.in.CurrentHash && d.in.Services[d.stableSvc].Hash != want
 }
 
 // begin does what every strategy does first: settle the stable and current revisions, check
 // what the spec names, and act on an operator request. It reports whether the strategy can
 // go on; if not, the spec is marked invalid and every revision keeps its size.
 func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRouting, stages int) bool {
+	d.stableSvc = stableSvc
 	d.firstRevision()
 	d.trackRevision()
 	reason, problem := d.checkReferences(stableSvc, canarySvc, routing)
