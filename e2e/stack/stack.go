@@ -115,7 +115,7 @@ func (s *Stack) StartController() error {
 	if err != nil {
 		return err
 	}
-	return waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", probes), s.controller)
+	return s.controller.WaitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", probes))
 }
 
 // KillController kills the controller with SIGKILL, as a crash would.

@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -52,7 +51,7 @@ func (s *Stack) startTraefik(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := waitHTTP(s.TraefikAPI+"/ping", s.traefik); err != nil {
+	if err := s.traefik.WaitHTTP(s.TraefikAPI + "/ping"); err != nil {
 		return err
 	}
 	class := &gatewayv1.GatewayClass{
@@ -84,23 +83,4 @@ func (s *Stack) startTraefik(ctx context.Context) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return fmt.Errorf("gateway %s never Programmed by Traefik (log: %s)", GatewayName, filepath.Join(s.LogDir, "traefik.log"))
-}
-
-// waitHTTP waits for url to answer 200 while the process keeps running.
-func waitHTTP(url string, p *testenv.Process) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	client := http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		if p.Exited() {
-			return fmt.Errorf("process exited:\n%s", p.Tail())
-		}
-		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer within 2 minutes:\n%s", url, p.Tail())
 }

@@ -157,20 +157,7 @@ func (cl *cluster) startController() error {
 		return err
 	}
 	cl.ctrl, cl.ctrlPort = p, metrics
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if p.Exited() {
-			return fmt.Errorf("weir-controller exited:\n%s", p.Tail())
-		}
-		if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", probes)); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("weir-controller not ready after 2 minutes:\n%s", p.Tail())
+	return p.WaitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", probes))
 }
 
 func (cl *cluster) restartController() error {

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,3 +98,22 @@ func (p *Process) Kill() {
 
 // Pid is the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// WaitHTTP waits up to 2 minutes for url to answer 200 while the process keeps running.
+func (p *Process) WaitHTTP(url string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	client := http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		if p.Exited() {
+			return fmt.Errorf("process exited:\n%s", p.Tail())
+		}
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer within 2 minutes:\n%s", url, p.Tail())
+}
