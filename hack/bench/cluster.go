@@ -37,27 +37,37 @@ type cluster struct {
 	ctrlPort   int // metrics
 	pprofPort  int // the controller's --pprof-bind-address; 0: not asked for
 	ctrlStarts int
-	pids       map[string]int // control-plane components by name
+	pids       map[string]int   // control-plane components by name
+	peer       *testenv.Process // the peer's controller, in scenario 6
 }
 
 // apiQPS is the client QPS of kube-controller-manager and kube-scheduler (burst twice it):
 // high enough that the cluster's own components never cap a release.
 const apiQPS = 5000
 
-func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []string, pprof bool) (*cluster, error) {
+// clusterOptions say what runs on a bench cluster besides the control plane.
+type clusterOptions struct {
+	ctrlBin           string // weir-controller to run; "": none (the peer scenario)
+	ctrlArgs, ctrlEnv []string
+	pprof             bool
+	extraCRDs         []string
+}
+
+func startCluster(ctx context.Context, o clusterOptions) (*cluster, error) {
 	env, err := testenv.Start(testenv.Options{
 		Pods:   true,
 		APIQPS: apiQPS,
 		// 4,000+ Services need ClusterIPs: envtest's default range has 254.
 		ServiceCIDR: "10.96.0.0/16",
+		ExtraCRDs:   o.extraCRDs,
 	})
 	if err != nil {
 		return nil, err
 	}
-	cl := &cluster{env: env, ctrlBin: ctrlBin, ctrlArgs: ctrlArgs, ctrlEnv: ctrlEnv, rec: newRecorder(), pids: map[string]int{}}
+	cl := &cluster{env: env, ctrlBin: o.ctrlBin, ctrlArgs: o.ctrlArgs, ctrlEnv: o.ctrlEnv, rec: newRecorder(), pids: map[string]int{}}
 	ctx, cl.cancel = context.WithCancel(ctx)
 	fail := func(err error) (*cluster, error) { cl.stop(); return nil, err }
-	if pprof {
+	if o.pprof {
 		if cl.pprofPort, err = testenv.FreePort(); err != nil {
 			return fail(err)
 		}
@@ -97,6 +107,9 @@ func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []strin
 	if cl.pids["kube-apiserver"] == 0 {
 		return fail(fmt.Errorf("kube-apiserver of this env not found among the bench's child processes"))
 	}
+	if o.ctrlBin == "" {
+		return cl, nil
+	}
 	if err := cl.startController(); err != nil {
 		return fail(err)
 	}
@@ -106,6 +119,9 @@ func startCluster(ctx context.Context, ctrlBin string, ctrlArgs, ctrlEnv []strin
 func (cl *cluster) stop() {
 	if cl.ctrl != nil {
 		cl.ctrl.Stop()
+	}
+	if cl.peer != nil {
+		cl.peer.Stop()
 	}
 	if cl.cancel != nil {
 		cl.cancel()
@@ -238,8 +254,10 @@ func (cl *cluster) procs() map[string]procStat {
 	if s, err := readProc(os.Getpid()); err == nil {
 		out["bench (this process)"] = s
 	}
-	if s, err := readProc(cl.ctrlPid()); err == nil {
-		out["weir-controller"] = s
+	if cl.ctrl != nil {
+		if s, err := readProc(cl.ctrlPid()); err == nil {
+			out["weir-controller"] = s
+		}
 	}
 	for name, pid := range cl.pids {
 		if pid == 0 {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -48,6 +49,9 @@ type config struct {
 	verbose       bool
 	scaleTimeout  time.Duration
 	profileWindow time.Duration
+	peer          string
+	peerCRDs      string
+	peerArgs      []string
 }
 
 var (
@@ -69,7 +73,7 @@ func logf(format string, args ...any) {
 
 func main() {
 	var cfg config
-	scenarios := flag.String("scenarios", "1,2,3,4,5", "scenarios to run: 1 step overhead, 2 abort reaction, 3 throughput, 4 idle cost, 5 cluster floor (scenario 3's release as plain Deployments, no Weir)")
+	scenarios := flag.String("scenarios", "1,2,3,4,5", "scenarios to run: 1 step overhead, 2 abort reaction, 3 throughput, 4 idle cost, 5 cluster floor (scenario 3's release as plain Deployments, no Weir), 6 peer (scenario 3's release by Argo Rollouts, needs -peer)")
 	flag.IntVar(&cfg.reps, "reps", 10, "releases measured in scenario 1")
 	flag.IntVar(&cfg.noiseReps, "noise-reps", 5, "extra scenario-1 releases during which the bench edits an annotation of the HTTPRoute every 100 ms (a third party's edits: the controller reconciles during pauses)")
 	flag.IntVar(&cfg.abortReps, "abort-reps", 10, "aborts measured in scenario 2")
@@ -85,15 +89,26 @@ func main() {
 	flag.StringVar(&cfg.out, "out", "", "also write the results (Markdown) to this file")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every repetition's timeline")
 	flag.DurationVar(&cfg.scaleTimeout, "scale-timeout", 30*time.Minute, "give up on scenario 3's release after this long")
+	flag.StringVar(&cfg.peer, "peer", "", "scenario 6: an Argo Rollouts rollouts-controller binary to give scenario 3's release to, on a control plane of its own (docs/benchmarks.md: how to build one)")
+	flag.StringVar(&cfg.peerCRDs, "peer-crds", "", "scenario 6: the peer's manifests/crds directory (default: crds beside the -peer binary)")
+	peerArgs := flag.String("peer-args", "", "scenario 6: extra rollouts-controller flags, space-separated (default: none, its defaults, e.g. --qps=40)")
 	flag.Parse()
+	cfg.peerArgs = strings.Fields(*peerArgs)
+	if cfg.peer != "" && cfg.peerCRDs == "" {
+		cfg.peerCRDs = filepath.Join(filepath.Dir(cfg.peer), "crds")
+	}
 	cfg.scenarios = map[int]bool{}
 	for _, s := range strings.Split(*scenarios, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > 5 {
-			fmt.Fprintf(os.Stderr, "bench: -scenarios: %q is not 1, 2, 3, 4 or 5\n", s)
+		if err != nil || n < 1 || n > 6 {
+			fmt.Fprintf(os.Stderr, "bench: -scenarios: %q is not 1, 2, 3, 4, 5 or 6\n", s)
 			os.Exit(2)
 		}
 		cfg.scenarios[n] = true
+	}
+	if cfg.scenarios[6] && cfg.peer == "" {
+		fmt.Fprintln(os.Stderr, "bench: scenario 6 needs -peer: a rollouts-controller binary of Argo Rollouts (docs/benchmarks.md, \"Scenario 6\", says how to build one)")
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -142,7 +157,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	var rows []result
 	if cfg.scenarios[1] || cfg.scenarios[2] {
 		logf("starting a control plane for scenarios 1 and 2")
-		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), cfg.pprofDir != "")
+		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv), pprof: cfg.pprofDir != ""})
 		if err != nil {
 			return rows, err
 		}
@@ -167,7 +182,7 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	}
 	if cfg.scenarios[3] || cfg.scenarios[4] {
 		logf("starting a control plane for scenarios 3 and 4")
-		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), cfg.pprofDir != "")
+		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv), pprof: cfg.pprofDir != ""})
 		if err != nil {
 			return rows, err
 		}
@@ -193,15 +208,22 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 	}
 	if cfg.scenarios[5] {
 		logf("starting a control plane for scenario 5")
-		cl, err := startCluster(ctx, bin, strings.Fields(cfg.controllerArg), strings.Fields(cfg.controllerEnv), false)
+		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv)})
 		if err != nil {
 			return rows, err
 		}
-		defer cl.stop()
 		r, err := clusterFloor(ctx, cl, cfg)
+		cl.stop() // before scenario 6 starts a control plane of its own
 		rows = append(rows, r...)
 		if err != nil {
 			return rows, fmt.Errorf("scenario 5: %w", err)
+		}
+	}
+	if cfg.scenarios[6] {
+		r, err := peerThroughput(ctx, cfg)
+		rows = append(rows, r...)
+		if err != nil {
+			return rows, fmt.Errorf("scenario 6: %w", err)
 		}
 	}
 	return rows, nil

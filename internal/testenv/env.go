@@ -37,6 +37,9 @@ type Options struct {
 	APIQPS int
 	// APIServerFlags are extra kube-apiserver flags (name without dashes -> value).
 	APIServerFlags map[string]string
+	// ExtraCRDs are more CRD files or directories to install beside Weir's and Gateway
+	// API's (the bench installs another release controller's to measure it side by side).
+	ExtraCRDs []string
 }
 
 // Env is a running control plane.
@@ -86,7 +89,7 @@ func Start(opts Options) (*Env, error) {
 	e.env = &envtest.Environment{
 		BinaryAssetsDirectory: bin,
 		CRDInstallOptions: envtest.CRDInstallOptions{
-			Paths:              []string{filepath.Join(root, "config", "crd"), gatewayCRDs},
+			Paths:              append([]string{filepath.Join(root, "config", "crd"), gatewayCRDs}, opts.ExtraCRDs...),
 			ErrorIfPathMissing: true,
 			Scheme:             e.Scheme,
 		},
