@@ -24,6 +24,10 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 	n := cfg.rollouts
 	var load loadRange
 	logf("scenario 5: cluster floor — %d Deployments, 2 replicas each, released at once by kube-controller-manager alone; load %s", n, load.sample())
+	// The watch ends when this returns, before the control plane is stopped: an open watch
+	// makes kube-apiserver wait out its whole shutdown timeout.
+	ctx, stopCache := context.WithCancel(ctx)
+	defer stopCache()
 	ch, err := cache.New(cl.env.Config, cache.Options{Scheme: cl.env.Scheme, DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{&appsv1.Deployment{}: {}}})
 	if err != nil {

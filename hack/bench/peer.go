@@ -139,7 +139,11 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 		return nil, fmt.Errorf("starting the peer: %w", err)
 	}
 	logf("scenario 6: peer — %d Argo Rollouts (2 replicas, scenario 3's steps, no traffic routing), flags %q; load %s", n, cfg.peerArgs, load.sample())
-	ch, err := peerCache(ctx, cl)
+	// The watch ends before the control plane stops (deferred earlier, so run later): an
+	// open watch makes kube-apiserver wait out its whole shutdown timeout.
+	cacheCtx, stopCache := context.WithCancel(ctx)
+	defer stopCache()
+	ch, err := peerCache(cacheCtx, cl)
 	if err != nil {
 		return nil, err
 	}
