@@ -28,26 +28,13 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 	// makes kube-apiserver wait out its whole shutdown timeout.
 	ctx, stopCache := context.WithCancel(ctx)
 	defer stopCache()
-	ch, err := cache.New(cl.env.Config, cache.Options{Scheme: cl.env.Scheme, DefaultTransform: cache.TransformStripManagedFields(),
-		ByObject: map[client.Object]cache.ByObject{&appsv1.Deployment{}: {}}})
+	ch, err := watchOnly(ctx, cl, &appsv1.Deployment{})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ch.GetInformer(ctx, &appsv1.Deployment{}); err != nil {
+	names, err := namespacedNames(ctx, cl.c, "floor", "d", n, cfg.perNamespace)
+	if err != nil {
 		return nil, err
-	}
-	go func() { _ = ch.Start(ctx) }()
-	if !ch.WaitForCacheSync(ctx) {
-		return nil, fmt.Errorf("deployment informer never synced")
-	}
-	names := make([]types.NamespacedName, n)
-	for i := range names {
-		names[i] = types.NamespacedName{Namespace: fmt.Sprintf("floor-%02d", i/cfg.perNamespace), Name: fmt.Sprintf("d-%04d", i)}
-		if i%cfg.perNamespace == 0 {
-			if err := createNamespace(ctx, cl.c, names[i].Namespace); err != nil {
-				return nil, err
-			}
-		}
 	}
 	t0 := time.Now()
 	if err := parallel(n, 16, func(i int) error { return createAll(ctx, cl.c, floorObjects(names[i])) }); err != nil {
@@ -66,15 +53,8 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 		logf("  cannot reset kube-apiserver's peak RSS: %v", err)
 	}
 	t1 := time.Now()
-	gens := make([]int64, n)
-	err = parallel(n, 32, func(i int) error {
-		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: names[i].Namespace, Name: names[i].Name}}
-		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, imageOf(1))
-		if err := cl.c.Patch(ctx, d, client.RawPatch(types.StrategicMergePatchType, []byte(patch))); err != nil {
-			return err
-		}
-		gens[i] = d.Generation
-		return nil
+	gens, err := patchImages(ctx, cl.c, n, types.StrategicMergePatchType, func(i int) client.Object {
+		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: names[i].Namespace, Name: names[i].Name}}
 	})
 	if err != nil {
 		return nil, err
@@ -124,12 +104,10 @@ func floorObjects(k types.NamespacedName) []client.Object {
 // waitDeployments waits until every Deployment has rolled out its generation (gens[i], or
 // any): all replicas updated and available, none of the old revision left.
 func waitDeployments(ctx context.Context, ch cache.Cache, names []types.NamespacedName, gens []int64, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	p := progress{every: 10 * time.Second, last: time.Now()}
-	for {
+	return waitCount(ctx, "Deployments rolled out", len(names), timeout, func() (int, error) {
 		var list appsv1.DeploymentList
 		if err := ch.List(ctx, &list); err != nil {
-			return err
+			return 0, err
 		}
 		byName := map[types.NamespacedName]*appsv1.Deployment{}
 		for i := range list.Items {
@@ -147,19 +125,6 @@ func waitDeployments(ctx context.Context, ch cache.Cache, names []types.Namespac
 				done++
 			}
 		}
-		if done == len(names) {
-			return nil
-		}
-		if p.due() {
-			logf("  %d/%d Deployments rolled out; load %s", done, len(names), readLoad())
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d Deployments rolled out after %s", done, len(names), timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		return done, nil
+	})
 }

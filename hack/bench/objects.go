@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
@@ -117,4 +118,81 @@ func (p *progress) due() bool {
 	}
 	p.last = time.Now()
 	return true
+}
+
+// watchOnly starts a cache holding only obj's kind (a watch, not polling: a LIST every few
+// hundred ms would add to the kube-apiserver CPU being measured). Cancel ctx before the
+// control plane stops: an open watch makes kube-apiserver wait out its shutdown timeout.
+func watchOnly(ctx context.Context, cl *cluster, obj client.Object) (cache.Cache, error) {
+	ch, err := cache.New(cl.env.Config, cache.Options{Scheme: cl.env.Scheme, DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{obj: {}}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ch.GetInformer(ctx, obj); err != nil {
+		return nil, err
+	}
+	go func() { _ = ch.Start(ctx) }()
+	if !ch.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("the %T informer never synced", obj)
+	}
+	return ch, nil
+}
+
+// waitCount polls count (which reads a cache) every 250 ms until it reaches want, printing
+// progress every 10 s, and gives up after timeout.
+func waitCount(ctx context.Context, what string, want int, timeout time.Duration, count func() (int, error)) error {
+	deadline := time.Now().Add(timeout)
+	p := progress{every: 10 * time.Second, last: time.Now()}
+	for {
+		done, err := count()
+		if err != nil {
+			return err
+		}
+		if done == want {
+			return nil
+		}
+		if p.due() {
+			logf("  %d/%d %s; load %s", done, want, what, readLoad())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d %s after %s", done, want, what, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// namespacedNames names n apps "<name>-0000"… spread perNamespace to a namespace
+// "<ns>-00"…, and creates the namespaces.
+func namespacedNames(ctx context.Context, c client.Client, ns, name string, n, perNamespace int) ([]types.NamespacedName, error) {
+	names := make([]types.NamespacedName, n)
+	for i := range names {
+		names[i] = types.NamespacedName{Namespace: fmt.Sprintf("%s-%02d", ns, i/perNamespace), Name: fmt.Sprintf("%s-%04d", name, i)}
+		if i%perNamespace == 0 {
+			if err := createNamespace(ctx, c, names[i].Namespace); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return names, nil
+}
+
+// patchImages gives n objects (obj(i) names each) the next image, 32 at a time, with a patch
+// of type pt on spec.template, and returns their new generations.
+func patchImages(ctx context.Context, c client.Client, n int, pt types.PatchType, obj func(i int) client.Object) ([]int64, error) {
+	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, imageOf(1))
+	gens := make([]int64, n)
+	err := parallel(n, 32, func(i int) error {
+		o := obj(i)
+		if err := c.Patch(ctx, o, client.RawPatch(pt, []byte(patch))); err != nil {
+			return err
+		}
+		gens[i] = o.GetGeneration()
+		return nil
+	})
+	return gens, err
 }

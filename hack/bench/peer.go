@@ -143,18 +143,15 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 	// open watch makes kube-apiserver wait out its whole shutdown timeout.
 	cacheCtx, stopCache := context.WithCancel(ctx)
 	defer stopCache()
-	ch, err := peerCache(cacheCtx, cl)
+	proto := &unstructured.Unstructured{}
+	proto.SetGroupVersionKind(peerRollout)
+	ch, err := watchOnly(cacheCtx, cl, proto)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]types.NamespacedName, n)
-	for i := range names {
-		names[i] = types.NamespacedName{Namespace: fmt.Sprintf("peer-%02d", i/cfg.perNamespace), Name: fmt.Sprintf("p-%04d", i)}
-		if i%cfg.perNamespace == 0 {
-			if err := createNamespace(ctx, cl.c, names[i].Namespace); err != nil {
-				return nil, err
-			}
-		}
+	names, err := namespacedNames(ctx, cl.c, "peer", "p", n, cfg.perNamespace)
+	if err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	err = parallel(n, 16, func(i int) error {
@@ -192,18 +189,12 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 	}
 	logf("changing the image of all %d peer Rollouts", n)
 	t1 := time.Now()
-	gens := make([]int64, n)
-	err = parallel(n, 32, func(i int) error {
+	gens, err := patchImages(ctx, cl.c, n, types.MergePatchType, func(i int) client.Object {
 		ro := &unstructured.Unstructured{}
 		ro.SetGroupVersionKind(peerRollout)
 		ro.SetNamespace(names[i].Namespace)
 		ro.SetName(names[i].Name)
-		patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, imageOf(1))
-		if err := cl.c.Patch(ctx, ro, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
-			return err
-		}
-		gens[i] = ro.GetGeneration()
-		return nil
+		return ro
 	})
 	if err != nil {
 		return nil, err
@@ -250,35 +241,13 @@ func (a peerSnapshot) cpu(b peerSnapshot, name string) float64 {
 	return (b.procs[name].CPU - a.procs[name].CPU).Seconds()
 }
 
-// peerCache watches the peer's Rollouts (a watch, not polling: a LIST every few hundred ms
-// would add to the kube-apiserver CPU being measured).
-func peerCache(ctx context.Context, cl *cluster) (cache.Cache, error) {
-	proto := &unstructured.Unstructured{}
-	proto.SetGroupVersionKind(peerRollout)
-	ch, err := cache.New(cl.env.Config, cache.Options{Scheme: cl.env.Scheme, DefaultTransform: cache.TransformStripManagedFields(),
-		ByObject: map[client.Object]cache.ByObject{proto: {}}})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := ch.GetInformer(ctx, proto); err != nil {
-		return nil, err
-	}
-	go func() { _ = ch.Start(ctx) }()
-	if !ch.WaitForCacheSync(ctx) {
-		return nil, fmt.Errorf("the peer Rollout informer never synced")
-	}
-	return ch, nil
-}
-
 // waitPeer waits until every peer Rollout is Healthy at generation gens[i] (or its own).
 func waitPeer(ctx context.Context, ch cache.Cache, names []types.NamespacedName, gens []int64, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	p := progress{every: 10 * time.Second, last: time.Now()}
-	for {
+	return waitCount(ctx, "peer Rollouts Healthy", len(names), timeout, func() (int, error) {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(peerRollout.GroupVersion().WithKind("RolloutList"))
 		if err := ch.List(ctx, list); err != nil {
-			return err
+			return 0, err
 		}
 		byName := map[types.NamespacedName]*unstructured.Unstructured{}
 		for i := range list.Items {
@@ -295,19 +264,6 @@ func waitPeer(ctx context.Context, ch cache.Cache, names []types.NamespacedName,
 				done++
 			}
 		}
-		if done == len(names) {
-			return nil
-		}
-		if p.due() {
-			logf("  %d/%d peer Rollouts Healthy; load %s", done, len(names), readLoad())
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d peer Rollouts Healthy after %s", done, len(names), timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		return done, nil
+	})
 }
