@@ -52,6 +52,7 @@ type config struct {
 	peer          string
 	peerCRDs      string
 	peerArgs      []string
+	noRouting     bool
 }
 
 var (
@@ -91,6 +92,7 @@ func main() {
 	flag.DurationVar(&cfg.scaleTimeout, "scale-timeout", 30*time.Minute, "give up on scenario 3's release after this long")
 	flag.StringVar(&cfg.peer, "peer", "", "scenario 6: an Argo Rollouts rollouts-controller binary to give scenario 3's release to, on a control plane of its own (docs/benchmarks.md: how to build one)")
 	flag.StringVar(&cfg.peerCRDs, "peer-crds", "", "scenario 6: the peer's manifests/crds directory (default: crds beside the -peer binary)")
+	flag.BoolVar(&cfg.noRouting, "no-routing", false, "scenarios 3 and 4: Rollouts without traffic routing (setWeight steps scale ReplicaSets only, no HTTPRoute), the job scenario 6 gives the peer")
 	peerArgs := flag.String("peer-args", "", "scenario 6: extra rollouts-controller flags, space-separated (default: none, its defaults, e.g. --qps=40)")
 	flag.Parse()
 	cfg.peerArgs = strings.Fields(*peerArgs)

@@ -38,6 +38,9 @@ func (a app) objects(replicas int32, steps []weirv1.CanaryStep, image string, mu
 	if mutate != nil {
 		mutate(ro.Spec.Strategy.Canary)
 	}
+	if ro.Spec.Strategy.Canary.TrafficRouting == nil {
+		return append(fixture.Services(a.ns, a.name), ro)
+	}
 	return append(fixture.Services(a.ns, a.name), fixture.Route(a.ns, a.name, 100, 0), ro)
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
 // scale runs scenarios 3 and 4 on one cluster: scenario 4 reuses scenario 3's Rollouts.
@@ -39,12 +41,16 @@ func (s *scale) create(ctx context.Context, n int, prefix string, replicas int32
 		}
 	}
 	t0 := time.Now()
-	logf("  creating %d Rollouts (%d replicas each) with their Services and HTTPRoutes", len(fresh), replicas)
+	var mutate func(*weirv1.CanaryStrategy)
+	if s.cfg.noRouting {
+		mutate = func(c *weirv1.CanaryStrategy) { c.TrafficRouting = nil }
+	}
+	logf("  creating %d Rollouts (%d replicas each) with their Services%s", len(fresh), replicas, map[bool]string{false: " and HTTPRoutes", true: ", no traffic routing"}[s.cfg.noRouting])
 	var mu sync.Mutex
 	done := 0
 	p := progress{every: 10 * time.Second, last: time.Now()}
 	err := parallel(len(fresh), 16, func(i int) error {
-		if err := createAll(ctx, s.cl.c, fresh[i].objects(replicas, scenarioSteps(), imageOf(0), nil)); err != nil {
+		if err := createAll(ctx, s.cl.c, fresh[i].objects(replicas, scenarioSteps(), imageOf(0), mutate)); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -387,6 +393,9 @@ func (s *scale) throughput(ctx context.Context) ([]result, error) {
 	sc := "3 throughput"
 	ld := load.String()
 	note := fmt.Sprintf("%d Rollouts", n)
+	if cfg.noRouting {
+		note += ", no traffic routing"
+	}
 	rows := []result{
 		{scenario: sc, name: "all images changed → all Healthy", note: note, unit: secs, samples: []float64{allHealthy.Seconds()}, target: "≤ 30 s (500)", peer: "482 s (500)", load: ld},
 		{scenario: sc, name: "per Rollout: image change → Healthy", unit: secs, samples: perRollout, load: ld},
