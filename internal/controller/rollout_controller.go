@@ -45,6 +45,7 @@ type RolloutReconciler struct {
 	Workers int
 
 	written writtenVersions
+	held    heldStatuses
 }
 
 // cacheCatchUp is how soon a reconcile that found the cache behind Weir's own status write
@@ -67,6 +68,7 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	var ro weirv1.Rollout
 	if err := r.Client.Get(ctx, req.NamespacedName, &ro); err != nil {
 		r.written.forget(req.NamespacedName)
+		r.held.release(req.NamespacedName)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if r.written.behind(req.NamespacedName, ro.ResourceVersion, time.Now()) { // wall clock: it bounds real waiting
@@ -84,12 +86,19 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	plan := planner.Decide(obs.input)
 	applyErr := r.apply(ctx, &ro, obs, &plan)
-	if err := r.writeStatus(ctx, &ro, plan.Status); apierrors.IsConflict(err) {
-		// Read from a cache that was behind, or an operator request arrived meanwhile:
-		// decide again from the newer object.
-		return ctrl.Result{Requeue: true}, nil
-	} else if err != nil {
-		return ctrl.Result{}, err
+	var held time.Duration // how much longer the status may go unwritten
+	if plan.StatusCanWait && applyErr == nil {
+		held = r.held.hold(req.NamespacedName, time.Now()) // wall clock: it bounds real waiting
+	}
+	if held == 0 {
+		r.held.release(req.NamespacedName)
+		if err := r.writeStatus(ctx, &ro, plan.Status); apierrors.IsConflict(err) {
+			// Read from a cache that was behind, or an operator request arrived meanwhile:
+			// decide again from the newer object.
+			return ctrl.Result{Requeue: true}, nil
+		} else if err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	// Events only once the decision is recorded: a retried decision must not repeat them.
 	for _, e := range plan.Events {
@@ -110,6 +119,11 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	if plan.Punctual {
 		res.Priority = ptr.To(punctualPriority)
+	}
+	if held > 0 && (res.RequeueAfter == 0 || held < res.RequeueAfter) {
+		// The verification's own event usually comes first; this writes the held status if
+		// it doesn't. (A promised time further off is asked for again by that decision.)
+		res.RequeueAfter, res.Priority = held, nil
 	}
 	return res, nil
 }

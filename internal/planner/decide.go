@@ -72,6 +72,7 @@ func Decide(in Input) Plan {
 	d.historyLimit()
 	d.setConditions()
 	d.plan.Status = d.s
+	d.plan.StatusCanWait = d.statusCanWait()
 	return d.plan
 }
 

@@ -1,0 +1,99 @@
+package planner
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// settled is the world once its decided status has been recorded: deciding again changes
+// nothing.
+func settled(t *testing.T, wd world) world {
+	t.Helper()
+	for range 5 {
+		st := Decide(wd.input()).Status
+		if equality.Semantic.DeepEqual(st, wd.status) {
+			return wd
+		}
+		wd.status = st
+	}
+	t.Fatalf("the status never settles")
+	return wd
+}
+
+// StatusCanWait: only a status that reports a weight on its way through the gateway may
+// wait for the verification; anything a later decision reads, or an Event, is written now.
+func TestStatusCanWait(t *testing.T) {
+	steps := []weirv1.CanaryStep{setWeight(25), pauseFor("10s"), setWeight(50), pauseFor("10s")}
+	// Step 0 waits for its canary pod; the route still says 100/0.
+	waitingForPods := world{replicas: 4, current: "v2", steps: steps, status: releasing(0),
+		rs: []ReplicaSet{rs("v1", 4), rsAvail("v2", 1, 0)}, canarySv: "v2", weights: w(100, 0)}
+
+	cases := []struct {
+		name   string
+		world  func(t *testing.T) world
+		want   bool
+		writes bool // the decision changes the status at all
+	}{
+		{"the canary pod became available: weight 25 is asked of the route, not verified yet",
+			func(t *testing.T) world {
+				wd := settled(t, waitingForPods)
+				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				return wd
+			}, true, true},
+		{"the route carries 75/25 but its gateway hasn't Accepted it yet: still waiting",
+			func(t *testing.T) world {
+				wd := settled(t, waitingForPods)
+				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				wd.route = &Route{Name: "route", Found: true, Accepted: false, Weights: ptrTo(w(75, 25))}
+				return wd
+			}, true, true},
+		{"the weight is verified: the step completes (an Event, a new step): written now",
+			func(t *testing.T) world {
+				wd := settled(t, waitingForPods)
+				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				wd.status = Decide(wd.input()).Status // as if the unverified state had been written
+				wd.weights = w(75, 25)
+				return wd
+			}, false, true},
+		{"a pause ends and the next weight is asked: the step index moves, written now",
+			func(t *testing.T) world {
+				wd := world{replicas: 4, current: "v2", steps: steps, rs: []ReplicaSet{rs("v1", 4), rs("v2", 2)},
+					canarySv: "v2", weights: w(75, 25), status: releasing(1)}
+				wd = settled(t, wd)
+				wd.now = t0.Add(11e9) // past the 10 s pause
+				return wd
+			}, false, true},
+		{"waiting for pods, nothing in flight on the route",
+			func(t *testing.T) world {
+				wd := settled(t, waitingForPods)
+				wd.rs = []ReplicaSet{rs("v1", 4), rsAvail("v2", 1, 0)}
+				wd.rs[1].Total = 1
+				return wd
+			}, false, false},
+		{"no traffic routing: nothing to verify",
+			func(t *testing.T) world {
+				wd := waitingForPods
+				wd.mutate = func(ro *weirv1.Rollout) { ro.Spec.Strategy.Canary.TrafficRouting = nil }
+				wd = settled(t, wd)
+				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				return wd
+			}, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wd := tc.world(t)
+			plan := Decide(wd.input())
+			if got := plan.StatusCanWait; got != tc.want {
+				t.Errorf("StatusCanWait = %v, want %v (phase %s, message %q)", got, tc.want, plan.Status.Phase, plan.Status.Message)
+			}
+			if changed := !equality.Semantic.DeepEqual(plan.Status, wd.status); changed != tc.writes {
+				t.Errorf("status changed = %v, want %v", changed, tc.writes)
+			}
+		})
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
