@@ -10,9 +10,9 @@ import (
 )
 
 // heldStatuses remembers since when each Rollout's decided status has been held back
-// (planner.Plan.StatusCanWait: it only reports a weight on its way through the gateway), so
-// that it is written at the latest planner.MaxStatusWait later even if the verification
-// never comes. Kept in memory only: after a restart the first decision writes.
+// (planner.Plan.StatusCanWait: it only reports pod counts, or a weight on its way through
+// the gateway), so that it is written at the latest planner.MaxStatusWait later, whatever
+// comes meanwhile. Kept in memory only: after a restart the first decision writes.
 type heldStatuses struct {
 	m sync.Map // types.NamespacedName → time.Time
 }

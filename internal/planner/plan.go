@@ -11,8 +11,8 @@ type Plan struct {
 	// Status to write (once).
 	Status weirv1.RolloutStatus
 	// StatusCanWait says Status may be left unwritten for up to MaxStatusWait: it only
-	// reports a weight on its way through the gateway, whose verification will be written
-	// with it (statusCanWait says what qualifies).
+	// reports pod counts, or a weight on its way through the gateway whose verification will
+	// be written with it (statusCanWait says what qualifies).
 	StatusCanWait bool
 	// CreateReplicaSet asks for the ReplicaSet of the current hash, created at this size.
 	CreateReplicaSet *int32

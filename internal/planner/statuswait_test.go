@@ -23,13 +23,17 @@ func settled(t *testing.T, wd world) world {
 	return wd
 }
 
-// StatusCanWait: only a status that reports a weight on its way through the gateway may
-// wait for the verification; anything a later decision reads, or an Event, is written now.
+// StatusCanWait: a status that only reports pod counts, or a weight on its way through the
+// gateway, may wait; anything a later decision reads, a condition turning, or an Event is
+// written now.
 func TestStatusCanWait(t *testing.T) {
 	steps := []weirv1.CanaryStep{setWeight(25), pauseFor("10s"), setWeight(50), pauseFor("10s")}
 	// Step 0 waits for its canary pod; the route still says 100/0.
 	waitingForPods := world{replicas: 4, current: "v2", steps: steps, status: releasing(0),
 		rs: []ReplicaSet{rs("v1", 4), rsAvail("v2", 1, 0)}, canarySv: "v2", weights: w(100, 0)}
+
+	stableWorld := world{replicas: 4, current: "v1", status: weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v1"},
+		rs: []ReplicaSet{rs("v1", 4)}, canarySv: "v1", weights: w(100, 0)}
 
 	cases := []struct {
 		name   string
@@ -73,7 +77,23 @@ func TestStatusCanWait(t *testing.T) {
 				wd.rs[1].Total = 1
 				return wd
 			}, false, false},
-		{"no traffic routing: nothing to verify",
+		{"one of four stable pods goes unready: the phase leaves Healthy, written now",
+			func(t *testing.T) world {
+				wd := settled(t, stableWorld)
+				wd.rs = []ReplicaSet{rsAvail("v1", 4, 3)}
+				return wd
+			}, false, true},
+		{"a new canary pod while the release waits for pods: counts wait",
+			func(t *testing.T) world {
+				wd := waitingForPods
+				wd.rs = []ReplicaSet{rs("v1", 4), rsAvail("v2", 2, 0)}
+				wd.rs[1].Total = 1 // one of its two pods created so far
+				wd.steps = []weirv1.CanaryStep{setWeight(50), pauseForever()}
+				wd = settled(t, wd)
+				wd.rs = []ReplicaSet{rs("v1", 4), rsAvail("v2", 2, 0)} // the second one
+				return wd
+			}, true, true},
+		{"no traffic routing: the step completes (an Event), written now",
 			func(t *testing.T) world {
 				wd := waitingForPods
 				wd.mutate = func(ro *weirv1.Rollout) { ro.Spec.Strategy.Canary.TrafficRouting = nil }
