@@ -68,14 +68,9 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 		return nil, err
 	}
 	load.sample()
-	api := sumValues(delta(before.api.by("apiserver_request_total", nil, "verb"), after.api.by("apiserver_request_total", nil, "verb")))
+	api := before.apiTotal(after)
 	logf("  all %d Deployments rolled out in %s; kube-apiserver requests per release (all clients) %.1f", n, done.Round(100*time.Millisecond), api/float64(n))
-	var cpuTotal float64
-	for _, name := range []string{"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)", "weir-controller"} {
-		c := before.cpu(after, name)
-		cpuTotal += c
-		logf("  CPU during the release: %-26s %5.1f s", name, c)
-	}
+	cpuTotal := before.logCPU(after, "kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)", "weir-controller")
 	sc, ld, note := "5 cluster floor", load.String(), fmt.Sprintf("%d Deployments", n)
 	return []result{
 		{scenario: sc, name: "all images changed → all rolled out (no Weir)", note: note, unit: secs, samples: []float64{done.Seconds()}, load: ld},

@@ -61,15 +61,25 @@ func createAll(ctx context.Context, c client.Client, objs []client.Object) error
 	return nil
 }
 
-// setImage changes the Rollout's image with a merge patch (no conflict with the status
-// Weir writes meanwhile) and returns the new generation.
+// ref names the app's Rollout, for a patch.
+func (a app) ref() *weirv1.Rollout {
+	return &weirv1.Rollout{ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: a.name}}
+}
+
+// setImage changes the app's image with a merge patch (no conflict with the status Weir
+// writes meanwhile) and returns the new generation.
 func setImage(ctx context.Context, c client.Client, a app, image string) (int64, error) {
-	ro := &weirv1.Rollout{ObjectMeta: metav1.ObjectMeta{Namespace: a.ns, Name: a.name}}
+	return patchImage(ctx, c, a.ref(), types.MergePatchType, image)
+}
+
+// patchImage sets the image of o's container fixture.Container with a patch of type pt on
+// spec.template and returns o's new generation.
+func patchImage(ctx context.Context, c client.Client, o client.Object, pt types.PatchType, image string) (int64, error) {
 	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, image)
-	if err := c.Patch(ctx, ro, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+	if err := c.Patch(ctx, o, client.RawPatch(pt, []byte(patch))); err != nil {
 		return 0, err
 	}
-	return ro.Generation, nil
+	return o.GetGeneration(), nil
 }
 
 // parallel runs fn for 0..n-1 on workers goroutines and returns the first error.
@@ -185,17 +195,13 @@ func namespacedNames(ctx context.Context, c client.Client, ns, name string, n, p
 }
 
 // patchImages gives n objects (obj(i) names each) the next image, 32 at a time, with a patch
-// of type pt on spec.template, and returns their new generations.
+// of type pt, and returns their new generations.
 func patchImages(ctx context.Context, c client.Client, n int, pt types.PatchType, obj func(i int) client.Object) ([]int64, error) {
-	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":%q,"image":%q}]}}}}`, fixture.Container, imageOf(1))
 	gens := make([]int64, n)
 	err := parallel(n, 32, func(i int) error {
-		o := obj(i)
-		if err := c.Patch(ctx, o, client.RawPatch(pt, []byte(patch))); err != nil {
-			return err
-		}
-		gens[i] = o.GetGeneration()
-		return nil
+		var err error
+		gens[i], err = patchImage(ctx, c, obj(i), pt, imageOf(1))
+		return err
 	})
 	return gens, err
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -66,7 +67,7 @@ func startPeer(cl *cluster, bin string, extra []string) (metricsPort int, err er
 // steps. No traffic routing: the peer has no Gateway API support of its own, so its
 // setWeight steps scale ReplicaSets only, and it writes no route.
 func peerObjects(k types.NamespacedName, image string) ([]client.Object, error) {
-	tpl, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ptrTo(fixture.PodTemplate(k.Name, image)))
+	tpl, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ptr.To(fixture.PodTemplate(k.Name, image)))
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +100,6 @@ func peerObjects(k types.NamespacedName, image string) ([]client.Object, error) 
 	ro.SetGroupVersionKind(peerRollout)
 	return append(fixture.Services(k.Namespace, k.Name), ro), nil
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // peerHealthy says whether a peer Rollout has finished releasing generation gen (or its
 // current one): the peer's phase is Healthy for that generation and the new revision is
@@ -169,10 +168,11 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 	}
 	logf("  %d peer Rollouts created and Healthy in %s", n, time.Since(t0).Round(time.Second))
 	time.Sleep(5 * time.Second) // let the creation's last writes settle before the window opens
-	snap := func() (peerSnapshot, error) {
-		s := peerSnapshot{procs: cl.procs()}
+	// The peer's own metrics stand where the controller's are in the other scenarios.
+	snap := func() (snapshot, error) {
+		s := snapshot{t: time.Now(), procs: cl.procs()}
 		var err error
-		if s.peer, err = scrapeURL(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)); err != nil {
+		if s.ctrl, err = scrapeURL(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)); err != nil {
 			return s, err
 		}
 		s.api, err = cl.apiserverMetrics(ctx)
@@ -208,18 +208,17 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 		return nil, err
 	}
 	load.sample()
-	reqs := after.peer.sum("controller_clientset_k8s_request_total", nil) - before.peer.sum("controller_clientset_k8s_request_total", nil)
+	const peerRequests = "controller_clientset_k8s_request_total"
+	reqs := after.ctrl.sum(peerRequests, nil) - before.ctrl.sum(peerRequests, nil)
 	// By verb only: the peer's metric puts the object's name in its "kind" label for patches.
-	byVerb := delta(before.peer.by("controller_clientset_k8s_request_total", nil, "verb"), after.peer.by("controller_clientset_k8s_request_total", nil, "verb"))
-	podLists := after.peer.sum("controller_clientset_k8s_request_total", map[string]string{"verb": "List", "kind": "pods"}) -
-		before.peer.sum("controller_clientset_k8s_request_total", map[string]string{"verb": "List", "kind": "pods"})
-	api := sumValues(delta(before.api.by("apiserver_request_total", nil, "verb"), after.api.by("apiserver_request_total", nil, "verb")))
+	byVerb := delta(before.ctrl.by(peerRequests, nil, "verb"), after.ctrl.by(peerRequests, nil, "verb"))
+	podList := map[string]string{"verb": "List", "kind": "pods"}
+	podLists := after.ctrl.sum(peerRequests, podList) - before.ctrl.sum(peerRequests, podList)
+	api := before.apiTotal(after)
 	logf("  all %d peer Rollouts Healthy %s after the first image change", n, done.Round(100*time.Millisecond))
 	logf("  the peer's API requests per release: %.1f (%s; of which LIST pods %.1f)", reqs/float64(n), formatCounts(byVerb, float64(n)), podLists/float64(n))
 	logf("  kube-apiserver requests per release, all clients: %.1f", api/float64(n))
-	for _, name := range []string{"kube-apiserver", peerName, "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)"} {
-		logf("  CPU during the release: %-26s %5.1f s", name, before.cpu(after, name))
-	}
+	before.logCPU(after, "kube-apiserver", peerName, "etcd", "kube-controller-manager", "kube-scheduler", "kwok", "bench (this process)")
 	sc, ld, note := "6 peer", load.String(), fmt.Sprintf("%d Argo Rollouts", n)
 	return []result{
 		{scenario: sc, name: "all images changed → all Healthy (peer)", note: note, unit: secs, samples: []float64{done.Seconds()}, peer: "482 s (500)", load: ld},
@@ -230,15 +229,6 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 		{scenario: sc, name: "peer API requests per release", unit: count, samples: []float64{reqs / float64(n)}, peer: "≈ 69", load: ld},
 		{scenario: sc, name: "kube-apiserver requests per release, all clients", unit: count, samples: []float64{api / float64(n)}, load: ld},
 	}, nil
-}
-
-type peerSnapshot struct {
-	procs     map[string]procStat
-	peer, api metrics
-}
-
-func (a peerSnapshot) cpu(b peerSnapshot, name string) float64 {
-	return (b.procs[name].CPU - a.procs[name].CPU).Seconds()
 }
 
 // waitPeer waits until every peer Rollout is Healthy at generation gens[i] (or its own).

@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
@@ -166,6 +169,22 @@ func (a snapshot) cpu(b snapshot, name string) float64 {
 	return (b.procs[name].CPU - a.procs[name].CPU).Seconds()
 }
 
+// logCPU prints each process's CPU over the window and returns their sum.
+func (a snapshot) logCPU(b snapshot, names ...string) float64 {
+	total := 0.0
+	for _, name := range names {
+		c := a.cpu(b, name)
+		total += c
+		logf("  CPU during the release: %-26s %5.1f s", name, c)
+	}
+	return total
+}
+
+// apiTotal is every request kube-apiserver served over the window, from all clients.
+func (a snapshot) apiTotal(b snapshot) float64 {
+	return sumValues(delta(a.api.by("apiserver_request_total", nil, "verb"), b.api.by("apiserver_request_total", nil, "verb")))
+}
+
 func (a snapshot) requests(b snapshot) map[string]float64 {
 	return delta(a.ctrl.by("rest_client_requests_total", nil, "method"), b.ctrl.by("rest_client_requests_total", nil, "method"))
 }
@@ -265,12 +284,8 @@ func (s *scale) throughput(ctx context.Context) ([]result, error) {
 
 	logf("  changing the image of all %d Rollouts", n)
 	t0 := time.Now()
-	gens := make([]int64, n)
-	if err := parallel(n, 32, func(i int) error {
-		var err error
-		gens[i], err = setImage(ctx, cl.c, apps[i], imageOf(1))
-		return err
-	}); err != nil {
+	gens, err := patchImages(ctx, cl.c, n, types.MergePatchType, func(i int) client.Object { return apps[i].ref() })
+	if err != nil {
 		return nil, err
 	}
 	logf("  %d image changes sent in %s", n, time.Since(t0).Round(time.Millisecond))

@@ -10,7 +10,7 @@ import (
 
 // writtenVersions remembers the resourceVersion of each Rollout's last status write until the
 // informer cache has caught up with it. A reconcile that reads an older copy would decide
-// from a status Weir already replaced, and its optimistically locked status patch would only
+// from a status Weir already replaced, and its resourceVersion-guarded status write would only
 // meet a 409: waiting a few milliseconds for the cache is cheaper than that round trip.
 type writtenVersions struct {
 	m sync.Map // types.NamespacedName → written

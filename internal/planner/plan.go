@@ -10,9 +10,10 @@ import (
 type Plan struct {
 	// Status to write (once).
 	Status weirv1.RolloutStatus
-	// StatusCanWait says Status may be left unwritten for up to MaxStatusWait: it only
-	// reports pod counts, or a weight on its way through the gateway whose verification will
-	// be written with it (statusCanWait says what qualifies).
+	// StatusCanWait says a changed Status may be left unwritten for up to MaxStatusWait:
+	// what changed only reports pod counts, or a weight on its way through the gateway whose
+	// verification will be written with it (statusCanWait says what qualifies). Whether it
+	// changed at all is for the writer to compare.
 	StatusCanWait bool
 	// CreateReplicaSet asks for the ReplicaSet of the current hash, created at this size.
 	CreateReplicaSet *int32

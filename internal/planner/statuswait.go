@@ -15,8 +15,9 @@ import (
 // their counts written about once a second rather than once per pod.
 const MaxStatusWait = time.Second
 
-// statusCanWait says whether the decided status may wait for a later decision, because it
-// differs from the recorded one only in what it reports of a passing moment:
+// statusCanWait says whether the decided status may wait for a later decision, because
+// whatever differs from the recorded one (if anything: whether anything does is for the
+// writer to compare, once) is only what it reports of a passing moment:
 //
 //   - pod counts and what follows from them alone (messages, condition reasons, the progress
 //     time), however many pods are coming and going: written at most once a second, not once
@@ -30,30 +31,51 @@ const MaxStatusWait = time.Second
 // (but TrafficVerified while its weight is in flight), or a decision that records Events
 // (they are recorded once their status is).
 func (d *decision) statusCanWait() bool {
-	if len(d.plan.Events) > 0 || equality.Semantic.DeepEqual(d.r.Status, d.s) {
-		return false // something to record, or nothing to write at all
+	if len(d.plan.Events) > 0 {
+		return false // recorded once their status is
 	}
+	old, now := d.r.Status, d.s
 	inFlight := d.plan.Traffic != nil && !d.verified
-	return equality.Semantic.DeepEqual(reportless(d.r.Status, inFlight), reportless(d.s, inFlight))
+	return sameConditionStates(old.Conditions, now.Conditions, inFlight) &&
+		equality.Semantic.DeepEqual(reportless(old, inFlight), reportless(now, inFlight))
 }
 
-// reportless is a status without what statusCanWait lets wait.
-func reportless(s weirv1.RolloutStatus, inFlight bool) weirv1.RolloutStatus {
-	out := *s.DeepCopy()
-	out.Replicas, out.UpdatedReplicas, out.ReadyReplicas, out.AvailableReplicas = 0, 0, 0, 0
-	out.Message, out.ProgressedAt = "", nil
-	out.Conditions = nil
-	for _, c := range s.Conditions {
+// sameConditionStates says both lists hold the same conditions with the same status (their
+// reasons and messages may differ), TrafficVerified aside while its weight is in flight.
+func sameConditionStates(old, now []metav1.Condition, inFlight bool) bool {
+	counted := 0
+	for _, c := range now {
 		if inFlight && c.Type == weirv1.ConditionTrafficVerified {
 			continue
 		}
-		out.Conditions = append(out.Conditions, metav1.Condition{Type: c.Type, Status: c.Status})
+		counted++
+		if o := findCondition(old, c.Type); o == nil || o.Status != c.Status {
+			return false
+		}
 	}
-	if inFlight && out.Canary != nil {
-		out.Canary.Weights = nil
+	for _, c := range old {
+		if !(inFlight && c.Type == weirv1.ConditionTrafficVerified) {
+			counted--
+		}
 	}
-	if inFlight && out.BlueGreen != nil {
-		out.BlueGreen.Weights = nil
+	return counted == 0
+}
+
+// reportless is a status without what statusCanWait lets wait (conditions are compared by
+// sameConditionStates). It copies only what it changes: a decision runs at every reconcile.
+func reportless(s weirv1.RolloutStatus, inFlight bool) weirv1.RolloutStatus {
+	out := s
+	out.Replicas, out.UpdatedReplicas, out.ReadyReplicas, out.AvailableReplicas = 0, 0, 0, 0
+	out.Message, out.ProgressedAt, out.Conditions = "", nil, nil
+	if inFlight && s.Canary != nil {
+		c := *s.Canary
+		c.Weights = nil
+		out.Canary = &c
+	}
+	if inFlight && s.BlueGreen != nil {
+		b := *s.BlueGreen
+		b.Weights = nil
+		out.BlueGreen = &b
 	}
 	return out
 }

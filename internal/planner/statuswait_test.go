@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/utils/ptr"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
@@ -23,9 +24,9 @@ func settled(t *testing.T, wd world) world {
 	return wd
 }
 
-// StatusCanWait: a status that only reports pod counts, or a weight on its way through the
-// gateway, may wait; anything a later decision reads, a condition turning, or an Event is
-// written now.
+// StatusCanWait: a changed status that only reports pod counts, or a weight on its way
+// through the gateway, is held; anything a later decision reads, a condition turning, or an
+// Event is written now.
 func TestStatusCanWait(t *testing.T) {
 	steps := []weirv1.CanaryStep{setWeight(25), pauseFor("10s"), setWeight(50), pauseFor("10s")}
 	// Step 0 waits for its canary pod; the route still says 100/0.
@@ -51,7 +52,7 @@ func TestStatusCanWait(t *testing.T) {
 			func(t *testing.T) world {
 				wd := settled(t, waitingForPods)
 				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
-				wd.route = &Route{Name: "route", Found: true, Accepted: false, Weights: ptrTo(w(75, 25))}
+				wd.route = &Route{Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(75, 25))}
 				return wd
 			}, true, true},
 		{"the weight is verified: the step completes (an Event, a new step): written now",
@@ -106,14 +107,13 @@ func TestStatusCanWait(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			wd := tc.world(t)
 			plan := Decide(wd.input())
-			if got := plan.StatusCanWait; got != tc.want {
-				t.Errorf("StatusCanWait = %v, want %v (phase %s, message %q)", got, tc.want, plan.Status.Phase, plan.Status.Message)
+			changed := !equality.Semantic.DeepEqual(plan.Status, wd.status)
+			if held := plan.StatusCanWait && changed; held != tc.want {
+				t.Errorf("held = %v, want %v (StatusCanWait %v; phase %s, message %q)", held, tc.want, plan.StatusCanWait, plan.Status.Phase, plan.Status.Message)
 			}
-			if changed := !equality.Semantic.DeepEqual(plan.Status, wd.status); changed != tc.writes {
+			if changed != tc.writes {
 				t.Errorf("status changed = %v, want %v", changed, tc.writes)
 			}
 		})
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }
