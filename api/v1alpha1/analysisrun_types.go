@@ -27,7 +27,9 @@ type AnalysisRunSpec struct {
 	// verified on the routes. Unset means not yet.
 	// +optional
 	StartAt *metav1.Time `json:"startAt,omitempty"`
-	// Terminate stops the run (its owner step ended); metrics without a count end Successful.
+	// Terminate stops the run (the release no longer needs it). A metric without a count that
+	// measured at least once ends Successful; every other unfinished metric ends Inconclusive:
+	// a stopped run is never a pass, and a Rollout never reads a stopped run as a verdict.
 	// +optional
 	Terminate bool `json:"terminate,omitempty"`
 }

@@ -98,6 +98,13 @@ type RolloutStatus struct {
 	// +optional
 	StableRS string `json:"stableRS,omitempty"`
 
+	// NewestRevision is the revision number given to the newest ReplicaSet Weir created
+	// (its rollouts.weir.dev/revision annotation) and that revision's hash. The next one
+	// gets a higher number: numbers never repeat, even after old ReplicaSets are pruned, so
+	// 'kubectl weir undo --to-revision' always means one revision.
+	// +optional
+	NewestRevision *RevisionNumber `json:"newestRevision,omitempty"`
+
 	// CurrentStepIndex is the canary step being executed; equal to the number of steps when
 	// the release has finished.
 	// +optional
@@ -172,6 +179,16 @@ type RolloutStatus struct {
 	// Selector is the label selector in string form, for the scale subresource (HPA).
 	// +optional
 	Selector string `json:"selector,omitempty"`
+}
+
+// RevisionNumber is the number given to one revision.
+type RevisionNumber struct {
+	// Hash is the revision's pod-template hash.
+	// +kubebuilder:validation:MaxLength=63
+	Hash string `json:"hash"`
+	// Number is its rollouts.weir.dev/revision annotation.
+	// +kubebuilder:validation:Minimum=1
+	Number int64 `json:"number"`
 }
 
 // ScaleDown is an old revision that scales to zero at a set time.

@@ -146,6 +146,13 @@ func TestMetricPhase(t *testing.T) {
 		{"no count: runs until the step ends", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), []weirv1.AnalysisPhase{S, S, S, S}, false, weirv1.AnalysisRunning},
 		{"no count, step ended", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), []weirv1.AnalysisPhase{S}, true, S},
 		{"no count, no interval: one measurement", metric("result < 1", "", func(m *weirv1.Metric) { m.Count, m.Interval = nil, "" }), []weirv1.AnalysisPhase{S}, false, S},
+		// A run stopped before its count is met has no verdict: never Successful (issue 14.1).
+		{"count 3 unmet, terminated: no verdict", m, []weirv1.AnalysisPhase{S, S}, true, I},
+		{"count 3, nothing measured, terminated: no verdict", m, nil, true, I},
+		{"count met, terminated: Successful", m, []weirv1.AnalysisPhase{S, S, S}, true, S},
+		{"no count, nothing measured, terminated: no verdict", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), nil, true, I},
+		{"no count, no interval, terminated before measuring: no verdict", metric("result < 1", "", func(m *weirv1.Metric) { m.Count, m.Interval = nil, "" }), nil, true, I},
+		{"no count, only waits for data, terminated: no verdict", metric("result < 1", "", func(m *weirv1.Metric) { m.Count = nil }), []weirv1.AnalysisPhase{P, P}, true, I},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

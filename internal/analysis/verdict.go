@@ -120,7 +120,9 @@ func Record(mr *weirv1.MetricResult, metric weirv1.Metric, m weirv1.Measurement)
 	}
 }
 
-// MetricPhase decides a metric from its tally. terminated means its owner step ended.
+// MetricPhase decides a metric from its tally. terminated means the run was stopped (the
+// release no longer needs it): a metric that hasn't met its count then ends Inconclusive,
+// never Successful.
 func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) (weirv1.AnalysisPhase, string) {
 	failureLimit := deref(metric.FailureLimit, 0)
 	inconclusiveLimit := deref(metric.InconclusiveLimit, 0)
@@ -146,8 +148,17 @@ func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) 
 		return weirv1.AnalysisSuccessful, fmt.Sprintf("%d measurements, %d failed; last %s", mr.Count, mr.Failed, last)
 	case metric.Count == nil && metric.Interval == "" && mr.Count >= 1:
 		return weirv1.AnalysisSuccessful, "measured once; " + last
+	case terminated && metric.Count == nil && metric.Interval != "" && mr.Count >= 1:
+		// "Measure until the step ends" (no count) is what such a metric asked for.
+		return weirv1.AnalysisSuccessful, fmt.Sprintf("measured until the run was stopped: %d measurements, %d failed", mr.Count, mr.Failed)
 	case terminated:
-		return weirv1.AnalysisSuccessful, fmt.Sprintf("step ended after %d measurements, %d failed", mr.Count, mr.Failed)
+		// Stopped before it had what it asked for: that is not a pass. Inconclusive is the
+		// honest verdict, and Weir never reads a stopped run as a step's verdict anyway.
+		want := "1"
+		if metric.Count != nil {
+			want = fmt.Sprint(*metric.Count)
+		}
+		return weirv1.AnalysisInconclusive, fmt.Sprintf("stopped after %d of %s measurements: no verdict", mr.Count, want)
 	}
 	return weirv1.AnalysisRunning, fmt.Sprintf("%d measurements so far; last %s", mr.Count, last)
 }

@@ -65,6 +65,9 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 			Annotations: map[string]string{stepAnnotation: p.Where}},
 		Spec: spec,
 	}
+	if id, ok := ro.Labels[InstanceIDLabel]; ok {
+		run.Labels[InstanceIDLabel] = id // measured by the installation the Rollout belongs to
+	}
 	return run, controllerutil.SetControllerReference(ro, run, r.Client.Scheme())
 }
 

@@ -49,7 +49,7 @@ func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rol
 		rs, ok := obs.replicaSets[hash]
 		if !ok {
 			if hash == obs.input.CurrentHash {
-				errs = append(errs, r.createReplicaSet(ctx, ro, hash, replicas, len(obs.replicaSets)))
+				errs = append(errs, r.createReplicaSet(ctx, ro, hash, replicas, plan.NewRevision))
 			}
 			continue
 		}
@@ -79,7 +79,7 @@ func (r *RolloutReconciler) applyReplicaSets(ctx context.Context, ro *weirv1.Rol
 	return errors.Join(errs...)
 }
 
-func (r *RolloutReconciler) createReplicaSet(ctx context.Context, ro *weirv1.Rollout, hash string, replicas int32, existing int) error {
+func (r *RolloutReconciler) createReplicaSet(ctx context.Context, ro *weirv1.Rollout, hash string, replicas int32, number int64) error {
 	template := ro.Spec.Template.DeepCopy()
 	if template.Labels == nil {
 		template.Labels = map[string]string{}
@@ -95,7 +95,7 @@ func (r *RolloutReconciler) createReplicaSet(ctx context.Context, ro *weirv1.Rol
 			Name:        replicaSetName(ro, hash),
 			Namespace:   ro.Namespace,
 			Labels:      template.Labels,
-			Annotations: map[string]string{revision.RevisionAnnotation: strconv.Itoa(existing + 1)},
+			Annotations: map[string]string{revision.RevisionAnnotation: strconv.FormatInt(number, 10)},
 		},
 		Spec: appsv1.ReplicaSetSpec{
 			Replicas:        ptr.To(replicas),

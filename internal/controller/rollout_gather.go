@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -79,7 +80,7 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 			continue
 		}
 		obs.runs[run.Name] = run
-		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError}
+		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError, Terminated: run.Spec.Terminate}
 	}
 	return obs, nil
 }
@@ -114,6 +115,7 @@ func (r *RolloutReconciler) gatherReplicaSets(ctx context.Context, ro *weirv1.Ro
 			Available:   rs.Status.AvailableReplicas,
 			Ready:       rs.Status.ReadyReplicas,
 			Total:       rs.Status.Replicas,
+			Revision:    revisionNumber(rs),
 			ScaleDownAt: scaleDownAt(rs),
 			Created:     rs.CreationTimestamp.Time,
 		})
@@ -170,6 +172,15 @@ func derefReplicas(p *int32) int32 {
 		return 1
 	}
 	return *p
+}
+
+// revisionNumber reads a ReplicaSet's revision annotation (0 when absent or not a number).
+func revisionNumber(rs *appsv1.ReplicaSet) int64 {
+	n, err := strconv.ParseInt(rs.Annotations[revision.RevisionAnnotation], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func scaleDownAt(rs *appsv1.ReplicaSet) *time.Time {

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -22,20 +23,26 @@ func TestAllowedPrometheusAddresses(t *testing.T) {
 }
 
 func TestCacheScope(t *testing.T) {
-	rollouts := func(s Scope) string {
-		opts := CacheOptionsFor(s)
-		for obj, by := range opts.ByObject {
-			if _, ok := obj.(*weirv1.Rollout); ok {
-				return by.Label.String()
+	selects := func(s Scope) map[string]string {
+		got := map[string]string{}
+		for obj, by := range CacheOptionsFor(s).ByObject {
+			switch obj.(type) {
+			case *weirv1.Rollout:
+				got["Rollout"] = by.Label.String()
+			case *weirv1.AnalysisRun:
+				got["AnalysisRun"] = by.Label.String()
 			}
 		}
-		return ""
+		return got
 	}
-	if got := rollouts(Scope{}); got != "!rollouts.weir.dev/instance-id" {
-		t.Errorf("default scope selects %q", got)
+	// AnalysisRuns are scoped like their Rollouts (issue 14, defect 6).
+	want := map[string]string{"Rollout": "!rollouts.weir.dev/instance-id", "AnalysisRun": "!rollouts.weir.dev/instance-id"}
+	if got := selects(Scope{}); !reflect.DeepEqual(got, want) {
+		t.Errorf("default scope selects %v, want %v", got, want)
 	}
-	if got := rollouts(Scope{InstanceID: "canary-2"}); got != "rollouts.weir.dev/instance-id=canary-2" {
-		t.Errorf("instance scope selects %q", got)
+	want = map[string]string{"Rollout": "rollouts.weir.dev/instance-id=canary-2", "AnalysisRun": "rollouts.weir.dev/instance-id=canary-2"}
+	if got := selects(Scope{InstanceID: "canary-2"}); !reflect.DeepEqual(got, want) {
+		t.Errorf("instance scope selects %v, want %v", got, want)
 	}
 	if opts := CacheOptionsFor(Scope{Namespaces: []string{"a", "b"}}); len(opts.DefaultNamespaces) != 2 {
 		t.Errorf("namespaces %v", opts.DefaultNamespaces)

@@ -30,7 +30,8 @@ func NewScheme() *runtime.Scheme {
 
 // InstanceIDLabel on a Rollout assigns it to the controller started with that --instance-id;
 // controllers without one leave such Rollouts alone (several Weir installations can share a
-// cluster, e.g. while a new version is tried).
+// cluster, e.g. while a new version is tried). Weir copies it onto the AnalysisRuns it creates
+// for that Rollout, and each installation watches only the runs of its own scope.
 const InstanceIDLabel = "rollouts.weir.dev/instance-id"
 
 // Scope says what one controller installation watches.
@@ -58,7 +59,11 @@ func CacheOptionsFor(scope Scope) cache.Options {
 	if err != nil {
 		panic(err)
 	}
-	opts.ByObject[&weirv1.Rollout{}] = cache.ByObject{Label: labels.NewSelector().Add(*req)}
+	// AnalysisRuns carry their Rollout's instance label (buildAnalysisRun), so each
+	// installation measures only its own runs.
+	scoped := labels.NewSelector().Add(*req)
+	opts.ByObject[&weirv1.Rollout{}] = cache.ByObject{Label: scoped}
+	opts.ByObject[&weirv1.AnalysisRun{}] = cache.ByObject{Label: scoped}
 	return opts
 }
 

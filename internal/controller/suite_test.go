@@ -22,5 +22,5 @@ const noGatewayAnnotation = testenv.NoGatewayAnnotation
 // stand-in for a gateway that accepts HTTPRoutes. No gateway runs in these tests: the
 // stand-in only writes the route's parent status, as a gateway implementation would.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunWithWeir(m, controller.CacheOptions(), func(e *testenv.Env) { env, k8s = e, e.Client }))
+	os.Exit(testenv.RunWithWeir(m, controller.CacheOptionsFor(controller.Scope{}), func(e *testenv.Env) { env, k8s = e, e.Client }))
 }

@@ -10,9 +10,28 @@ import (
 
 // stepAnalysis runs an analysis step: it wants its AnalysisRun and reads its verdict.
 func (d *decision) stepAnalysis(a *weirv1.RolloutAnalysis, i int32, steps int, weight int32) bool {
-	base := d.runBase(fmt.Sprint(i + 1))
-	where := fmt.Sprintf("step %d/%d", i+1, steps)
-	return d.runAnalysis(a, base, &d.s.Canary.StepAnalysisRun, where, fmt.Sprintf("%s (weight %d)", where, weight))
+	base, where, detail := d.stepRun(i, steps, weight)
+	return d.runAnalysis(a, base, &d.s.Canary.StepAnalysisRun, where, detail)
+}
+
+// stepVerdict reads, before any traffic moves, the verdict of step i's run when it ended
+// without success: the release aborts or pauses where it is, at the weight the run measured.
+func (d *decision) stepVerdict(c *weirv1.CanaryStrategy, i int32, weight int32) {
+	if stepAnalysisAt(c.Steps, i) == nil || d.s.Paused != nil {
+		return
+	}
+	base, where, _ := d.stepRun(i, len(c.Steps), weight)
+	name := d.s.Canary.StepAnalysisRun
+	if run, ok := d.in.AnalysisRuns[name]; ok && strings.HasPrefix(name, base+"-") && !run.Terminated &&
+		run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
+		d.analysisVerdict(fmt.Sprintf("%s: analysis %s", where, name), run)
+	}
+}
+
+// stepRun names the runs of canary step i and says where they run.
+func (d *decision) stepRun(i int32, steps int, weight int32) (base, where, detail string) {
+	where = fmt.Sprintf("step %d/%d", i+1, steps)
+	return d.runBase(fmt.Sprint(i + 1)), where, fmt.Sprintf("%s (weight %d)", where, weight)
 }
 
 // runBase names the runs of this release: <rollout>-<hash>[-r<retries>]-<what>.
@@ -27,13 +46,7 @@ func (d *decision) runBase(what string) string {
 // *field) and reports whether it succeeded; a failed, errored or inconclusive run aborts or
 // pauses the release.
 func (d *decision) runAnalysis(a *weirv1.RolloutAnalysis, base string, field *string, where, detail string) bool {
-	name := *field
-	if !strings.HasPrefix(name, base+"-") {
-		name = nextRunName(base, name)
-		*field = name
-	}
-	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a, Where: detail})
-	run, ok := d.in.AnalysisRuns[name]
+	name, run, ok := d.wantRun(a, base, field, detail, false)
 	where = fmt.Sprintf("%s: analysis %s", where, name)
 	switch {
 	case !ok || !run.Phase.Completed():
@@ -48,21 +61,68 @@ func (d *decision) runAnalysis(a *weirv1.RolloutAnalysis, base string, field *st
 	}
 }
 
-// backgroundAnalysis keeps the background run going from its starting step to the end.
-func (d *decision) backgroundAnalysis(c *weirv1.CanaryStrategy, i int32) {
+// keepMeasuring is an analysis while the release is paused: its run goes on measuring (the
+// canary still takes its share of traffic), a Failed run aborts (a pause never shields users
+// from a failing canary), and no other verdict is read until the release resumes.
+func (d *decision) keepMeasuring(a *weirv1.RolloutAnalysis, base string, field *string, where, detail string) {
+	name, run, ok := d.wantRun(a, base, field, detail, false)
+	if ok && run.Phase == weirv1.AnalysisFailed {
+		d.analysisVerdict(fmt.Sprintf("%s: analysis %s", where, name), run)
+	}
+}
+
+// wantRun asks for the current attempt of an analysis and returns it as observed. A run
+// that Weir stopped is never a verdict, whatever phase it reached: the next attempt is
+// asked for instead.
+func (d *decision) wantRun(a *weirv1.RolloutAnalysis, base string, field *string, detail string, background bool) (string, AnalysisRun, bool) {
+	name := *field
+	if !strings.HasPrefix(name, base+"-") {
+		name = nextRunName(base, name)
+	}
+	run, ok := d.in.AnalysisRuns[name]
+	if ok && run.Terminated {
+		name = nextAttempt(name)
+		run, ok = d.in.AnalysisRuns[name]
+	}
+	*field = name
+	for _, p := range d.plan.AnalysisRuns {
+		if p.Name == name {
+			return name, run, ok
+		}
+	}
+	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: *a, Background: background, Where: detail})
+	return name, run, ok
+}
+
+// backgroundAnalysis keeps the background run going from its starting step to the end. Its
+// clock starts, as a step analysis's does, once the starting step's traffic is verified:
+// stepReady says whether step i's weight is in force. Its verdict is read before any
+// traffic moves (backgroundVerdict).
+func (d *decision) backgroundAnalysis(c *weirv1.CanaryStrategy, i int32, stepReady bool) {
 	bg := c.Analysis
-	if bg == nil || (bg.StartingStep != nil && i < *bg.StartingStep) || d.s.Paused != nil {
+	if bg == nil || (bg.StartingStep != nil && i < *bg.StartingStep) {
 		return
 	}
 	base := d.runBase("background")
-	name := d.s.Canary.BackgroundAnalysisRun
-	if !strings.HasPrefix(name, base+"-") {
-		name = nextRunName(base, name)
-		d.s.Canary.BackgroundAnalysisRun = name
+	if !strings.HasPrefix(d.s.Canary.BackgroundAnalysisRun, base+"-") && !stepReady {
+		return // not started yet, and the starting step's weight isn't verified
 	}
-	d.plan.AnalysisRuns = append(d.plan.AnalysisRuns, AnalysisRunPlan{Name: name, Analysis: bg.RolloutAnalysis, Background: true,
-		Where: fmt.Sprintf("background analysis from step %d", i+1)})
-	if run, ok := d.in.AnalysisRuns[name]; ok && run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
+	d.wantRun(&bg.RolloutAnalysis, base, &d.s.Canary.BackgroundAnalysisRun, fmt.Sprintf("background analysis from step %d", i+1), true)
+}
+
+// backgroundVerdict reads the verdict of the background run under way, if it has one: a
+// Failed run aborts, an Error or Inconclusive one pauses (while paused, only Failed counts:
+// the rest is read on resume).
+func (d *decision) backgroundVerdict(c *weirv1.CanaryStrategy) {
+	name := d.s.Canary.BackgroundAnalysisRun
+	if c.Analysis == nil || !strings.HasPrefix(name, d.runBase("background")+"-") {
+		return
+	}
+	run, ok := d.in.AnalysisRuns[name]
+	switch {
+	case !ok || run.Terminated || !run.Phase.Completed() || run.Phase == weirv1.AnalysisSuccessful:
+	case d.s.Paused != nil && run.Phase != weirv1.AnalysisFailed:
+	default:
 		d.analysisVerdict("background analysis "+name, run)
 	}
 }

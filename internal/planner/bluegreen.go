@@ -78,6 +78,17 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 	if !d.switchTraffic(b) {
 		return
 	}
+	if d.s.Paused != nil {
+		if stage == stageSwitched && b.PostPromotionAnalysis != nil {
+			d.keepMeasuring(b.PostPromotionAnalysis, d.runBase("post"), &d.s.BlueGreen.PostPromotionAnalysisRun, "post-promotion", "post-promotion analysis")
+		}
+		if d.s.Aborted != nil {
+			d.blueGreenAborted(b)
+			return
+		}
+		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		return
+	}
 	if stage == stageSwitched && b.PostPromotionAnalysis != nil {
 		base := d.runBase("post")
 		if !d.runAnalysis(b.PostPromotionAnalysis, base, &d.s.BlueGreen.PostPromotionAnalysisRun, "post-promotion", "post-promotion analysis") {
@@ -118,6 +129,13 @@ func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
 		d.plan.event("PreviewReady", fmt.Sprintf("revision %s is up behind Service %s", hash, b.PreviewService))
 	}
 	if d.s.Paused != nil {
+		if b.PrePromotionAnalysis != nil {
+			d.keepMeasuring(b.PrePromotionAnalysis, d.runBase("pre"), &d.s.BlueGreen.PrePromotionAnalysisRun, "pre-promotion", "pre-promotion analysis against the preview")
+		}
+		if d.s.Aborted != nil {
+			d.blueGreenAborted(b)
+			return false
+		}
 		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
 		return false
 	}
@@ -178,10 +196,6 @@ func (d *decision) switchTraffic(b *weirv1.BlueGreenStrategy) bool {
 	if d.s.BlueGreen.SwitchedAt == nil {
 		d.s.BlueGreen.SwitchedAt = d.nowMicro()
 		d.plan.event("Switched", fmt.Sprintf("traffic is on revision %s; revision %s stays up", hash, stable))
-	}
-	if d.s.Paused != nil {
-		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
-		return false
 	}
 	return true
 }

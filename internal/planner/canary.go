@@ -41,7 +41,10 @@ func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRou
 	d.plan.Selectors[stableSvc] = stable
 	d.plan.Selectors[otherSvc] = stable
 	d.setTraffic(routing, 0, nil, nil)
-	d.verifySelector(routing, stableSvc, stable)
+	// Healthy means all traffic on the stable revision as read back: the routes' weights,
+	// and both Services selecting it (with routes too: they send traffic to the Services).
+	d.verifySelector(nil, stableSvc, stable)
+	d.verifySelector(nil, otherSvc, stable)
 	switch avail := d.available(stable); {
 	case avail < d.replicas:
 		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
@@ -74,6 +77,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 	d.scaleDownOthers(keep...)
 	d.plan.Selectors[c.StableService] = stable
 
+	d.backgroundVerdict(c)
 	if d.s.Aborted != nil {
 		d.aborted(c)
 		return
@@ -82,9 +86,17 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 	for {
 		weight := WeightAt(c.Steps, i)
 		canaryWant := d.sizeRevisions(c, weight)
+		d.stepVerdict(c, i, weight)
+		if d.s.Aborted != nil {
+			d.aborted(c)
+			return
+		}
 		routeWeight := int32(0)
 		if canarySvc.Hash == hash || !routed {
 			routeWeight = min(weight, CapacityWeight(d.replicas, d.available(hash)))
+		}
+		if d.s.Paused != nil {
+			routeWeight = min(routeWeight, d.pausedWeight())
 		}
 		headers, mirrors := InjectedRoutes(c.Steps, i)
 		d.setTraffic(c.TrafficRouting, routeWeight, headers, mirrors)
@@ -93,17 +105,26 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		if canarySvc.Hash == hash || !routed || (d.verified && d.verifiedCanaryWeight() == 0) {
 			d.plan.Selectors[c.CanaryService] = hash
 		}
-		d.backgroundAnalysis(c, i)
+		inForce := d.available(hash) >= canaryWant && (!routed || d.verified && routeWeight == weight)
+		d.backgroundAnalysis(c, i, inForce)
 		if d.s.Aborted != nil {
 			d.aborted(c)
 			return
 		}
-		if i >= steps {
-			d.finish(c, canaryWant)
+		if d.s.Paused != nil { // also past the last step: a pause holds the final weight too
+			if a := stepAnalysisAt(c.Steps, i); a != nil {
+				base, where, detail := d.stepRun(i, int(steps), weight)
+				d.keepMeasuring(a, base, &d.s.Canary.StepAnalysisRun, where, detail)
+			}
+			if d.s.Aborted != nil {
+				d.aborted(c)
+				return
+			}
+			d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
 			return
 		}
-		if d.s.Paused != nil {
-			d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		if i >= steps {
+			d.finish(c, canaryWant)
 			return
 		}
 		done := d.stepDone(c, i, weight, routeWeight, canaryWant)
@@ -122,6 +143,32 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 	}
+}
+
+// pausedWeight holds a paused release where it was: the routes keep the canary weight last
+// asked for (pods coming up don't raise it), and without routes, where the pods' share is
+// the traffic, the new revision doesn't grow (the stable one may). It returns the highest
+// route weight allowed.
+func (d *decision) pausedWeight() int32 {
+	if d.r.Spec.Strategy.Canary.TrafficRouting == nil {
+		hash := d.in.CurrentHash
+		current := int32(0)
+		if rs := d.byHash[hash]; rs != nil {
+			current = rs.Replicas
+		}
+		d.plan.Scale[hash] = min(d.plan.Scale[hash], current)
+		return 0
+	}
+	if w := d.r.Status.Canary; w != nil && w.Weights != nil {
+		return w.Weights.Desired.Canary
+	}
+	// No weight recorded (status lost): where the routes are now.
+	for _, route := range d.in.Routes {
+		if route.Weights != nil {
+			return route.Weights.Canary
+		}
+	}
+	return 0
 }
 
 // sizeRevisions sets the replicas of the stable and canary revisions for a weight and
@@ -283,6 +330,14 @@ func WeightAt(steps []weirv1.CanaryStep, i int32) int32 {
 		}
 	}
 	return 0
+}
+
+// stepAnalysisAt is the analysis of step i, nil when step i is no analysis or past the end.
+func stepAnalysisAt(steps []weirv1.CanaryStep, i int32) *weirv1.RolloutAnalysis {
+	if int(i) < len(steps) {
+		return steps[i].Analysis
+	}
+	return nil
 }
 
 // timedPause steps end by the clock alone, so their end gets no Event: it says nothing the

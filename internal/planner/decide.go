@@ -66,6 +66,7 @@ func Decide(in Input) Plan {
 	} else {
 		d.blueGreen()
 	}
+	d.numberRevision()
 	d.orderWrites()
 	d.countReplicas()
 	d.trackProgress()
@@ -74,6 +75,33 @@ func Decide(in Input) Plan {
 	d.plan.Status = d.s
 	d.plan.StatusCanWait = d.statusCanWait()
 	return d.plan
+}
+
+// numberRevision gives the current revision its number when its ReplicaSet is to be
+// created: one above every number given before, those still on ReplicaSets and the one
+// recorded in status (which outlives pruning). Asked again before the new ReplicaSet is
+// seen, it gives the same number.
+func (d *decision) numberRevision() {
+	hash := d.in.CurrentHash
+	if d.byHash[hash] != nil {
+		return
+	}
+	if _, scaled := d.plan.Scale[hash]; !scaled {
+		return
+	}
+	if n := d.s.NewestRevision; n != nil && n.Hash == hash {
+		d.plan.NewRevision = n.Number
+		return
+	}
+	var highest int64
+	if n := d.s.NewestRevision; n != nil {
+		highest = n.Number
+	}
+	for _, rs := range d.in.ReplicaSets {
+		highest = max(highest, rs.Revision)
+	}
+	d.s.NewestRevision = &weirv1.RevisionNumber{Hash: hash, Number: highest + 1}
+	d.plan.NewRevision = highest + 1
 }
 
 // orderWrites decides whether the Services' selectors are written before the routes.

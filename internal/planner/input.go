@@ -35,6 +35,8 @@ type ReplicaSet struct {
 	Available int32
 	Ready     int32
 	Total     int32 // status.replicas: pods that exist
+	// Revision is its revision number (0 when it has none).
+	Revision int64
 	// ScaleDownAt is when an old revision kept up after a release may go, from the
 	// annotation Weir wrote on ReplicaSets before status.scaleDowns existed (still honoured).
 	ScaleDownAt *time.Time
@@ -69,4 +71,7 @@ type AnalysisRun struct {
 	Phase   weirv1.AnalysisPhase
 	Message string
 	OnError weirv1.ErrorAction
+	// Terminated is true once Weir stopped the run (spec.terminate): whatever phase it then
+	// reached, it is never a verdict; a release that needs it again starts a new attempt.
+	Terminated bool
 }

@@ -15,8 +15,9 @@ type Plan struct {
 	// verification will be written with it (statusCanWait says what qualifies). Whether it
 	// changed at all is for the writer to compare.
 	StatusCanWait bool
-	// CreateReplicaSet asks for the ReplicaSet of the current hash, created at this size.
-	CreateReplicaSet *int32
+	// NewRevision is the revision number a ReplicaSet created for the current hash gets
+	// (its size is in Scale); 0 when that ReplicaSet exists.
+	NewRevision int64
 	// Scale sets replicas of ReplicaSets by name.
 	Scale map[string]int32
 	// Delete removes old ReplicaSets beyond revisionHistoryLimit.

@@ -42,6 +42,9 @@ func (d *decision) handleRequest(steps int) {
 		} else if i < int32(steps) {
 			i++
 		}
+		if d.s.Paused != nil && d.s.Paused.Reason != weirv1.ReasonOperatorPause {
+			d.retryAnalysis() // the verdict that paused is skipped, not read again at once
+		}
 		d.s.Paused = nil
 		d.s.CurrentStepIndex = ptr.To(i)
 		d.s.StepStartedAt = d.nowMicro()
@@ -99,18 +102,21 @@ func (d *decision) handleRequest(steps int) {
 	}
 }
 
-// retryAnalysis names a new attempt for the analysis the release waits on.
+// retryAnalysis names a new attempt for every analysis of the release whose run ended
+// without success: the one that paused it, step, background, pre- or post-promotion alike.
+// A run still going, or one that passed, is left alone.
 func (d *decision) retryAnalysis() {
-	var field *string
-	switch {
-	case d.s.Canary != nil && d.s.Canary.StepAnalysisRun != "":
-		field = &d.s.Canary.StepAnalysisRun
-	case d.s.BlueGreen != nil && ptr.Deref(d.s.CurrentStepIndex, 0) == stagePreview && d.s.BlueGreen.PrePromotionAnalysisRun != "":
-		field = &d.s.BlueGreen.PrePromotionAnalysisRun
-	case d.s.BlueGreen != nil && d.s.BlueGreen.PostPromotionAnalysisRun != "":
-		field = &d.s.BlueGreen.PostPromotionAnalysisRun
-	default:
-		return
+	var fields []*string
+	if c := d.s.Canary; c != nil {
+		fields = append(fields, &c.StepAnalysisRun, &c.BackgroundAnalysisRun)
 	}
-	*field = nextAttempt(*field)
+	if b := d.s.BlueGreen; b != nil {
+		fields = append(fields, &b.PrePromotionAnalysisRun, &b.PostPromotionAnalysisRun)
+	}
+	for _, field := range fields {
+		run, ok := d.in.AnalysisRuns[*field]
+		if *field != "" && ok && run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
+			*field = nextAttempt(*field)
+		}
+	}
 }
