@@ -195,6 +195,7 @@ type PrometheusEndpoint struct {
 	// Address of the Prometheus server.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != ''",message="prometheus.address must be a URL with a host, e.g. http://prometheus.monitoring:9090"
 	// +kubebuilder:validation:MaxLength=2048
 	Address string `json:"address"`
 	// Timeout of one query (default 30s).
@@ -208,6 +209,7 @@ type PrometheusProvider struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != ''",message="prometheus.address must be a URL with a host, e.g. http://prometheus.monitoring:9090"
 	Address string `json:"address"`
 	// Query is a PromQL expression; {{args.name}} is replaced by the argument's value,
 	// escaped so that it can't change the query's meaning.
@@ -233,8 +235,10 @@ type PrometheusProvider struct {
 
 // HTTPHeader is one request header.
 type HTTPHeader struct {
-	// Name of the header.
+	// Name of the header (an HTTP header name: the HTTP client refuses anything else).
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$`
 	Name string `json:"name"`
 	// Value of the header.
 	Value string `json:"value"`

@@ -22,6 +22,7 @@ type RolloutSpec struct {
 	Selector *metav1.LabelSelector `json:"selector"`
 
 	// Template is the pod template released by the strategy.
+	// +kubebuilder:validation:XValidation:rule="has(self.spec.containers) && size(self.spec.containers) > 0",message="template.spec.containers must name at least one container",fieldPath=".spec.containers"
 	Template corev1.PodTemplateSpec `json:"template"`
 
 	// MinReadySeconds a new pod must be Ready before it counts as available.

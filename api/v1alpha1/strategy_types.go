@@ -10,6 +10,7 @@ import (
 //
 // +kubebuilder:validation:XValidation:rule="self.stableService != self.canaryService",message="canary.stableService and canary.canaryService must name different Services",fieldPath=".canaryService"
 // +kubebuilder:validation:XValidation:rule="!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep <= size(self.steps)",message="canary.analysis.startingStep must not be greater than the number of steps",fieldPath=".analysis.startingStep"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="canary.maxSurge and canary.maxUnavailable can't both be 0: no pod could ever be replaced",fieldPath=".maxUnavailable"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setHeaderRoute) || has(s.setMirrorRoute)) || has(self.trafficRouting)",message="setHeaderRoute and setMirrorRoute steps need canary.trafficRouting",fieldPath=".trafficRouting"
 type CanaryStrategy struct {
 	// StableService is the Service that selects the stable revision's pods.
@@ -151,9 +152,10 @@ type SetHeaderRoute struct {
 
 // HeaderMatch matches one request header, as in Gateway API's HTTPHeaderMatch.
 type HeaderMatch struct {
-	// Name of the header.
+	// Name of the header (an HTTP header name, as Gateway API requires).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$`
 	Name string `json:"name"`
 	// Type of match.
 	// +kubebuilder:validation:Enum=Exact;RegularExpression

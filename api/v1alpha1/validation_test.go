@@ -189,6 +189,15 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			[]string{"spec.strategy.blueGreen.previewService", "must name different Services"}},
 		{"previewReplicaCount 0", blueGreen(func(r *weirv1.Rollout) { r.Spec.Strategy.BlueGreen.PreviewReplicaCount = ptr.To[int32](0) }),
 			[]string{"spec.strategy.blueGreen.previewReplicaCount", "greater than or equal to 1"}},
+		{"pod template with an empty list of containers", rollout(func(r *weirv1.Rollout) { r.Spec.Template.Spec.Containers = []corev1.Container{} }),
+			[]string{"spec.template.spec.containers", "at least one container"}},
+		{"maxSurge 0 and maxUnavailable 0", rollout(func(r *weirv1.Rollout) {
+			canary(r).MaxSurge, canary(r).MaxUnavailable = ptr.To(intstr.FromInt32(0)), ptr.To(intstr.FromString("0%"))
+		}), []string{"spec.strategy.canary.maxUnavailable", "can't both be 0"}},
+		{"header match with a name no HTTP header can have", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta",
+				Match: []weirv1.HeaderMatch{{Name: "x beta", Value: "1"}}}})
+		}), []string{"spec.strategy.canary.steps[4].setHeaderRoute.match[0].name", "should match"}},
 		{"progressDeadlineSeconds 0", rollout(func(r *weirv1.Rollout) { r.Spec.ProgressDeadlineSeconds = ptr.To[int32](0) }),
 			[]string{"spec.progressDeadlineSeconds", "greater than or equal to 1"}},
 
@@ -196,6 +205,11 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			[]string{"spec.metrics"}},
 		{"metric missing query", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Query = "" }),
 			[]string{"spec.metrics[0].provider.prometheus.query"}},
+		{"prometheus address without a host", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "http://:9090" }),
+			[]string{"spec.metrics[0].provider.prometheus.address", "must be a URL with a host"}},
+		{"prometheus header name with a space", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider.Prometheus.Headers = []weirv1.HTTPHeader{{Name: "X Org", Value: "1"}}
+		}), []string{"spec.metrics[0].provider.prometheus.headers[0].name", "should match"}},
 		{"metric without provider", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider = weirv1.MetricProvider{} }),
 			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus or judge"}},
 		{"prometheus address without scheme", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "prometheus:9090" }),

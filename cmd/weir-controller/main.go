@@ -89,7 +89,7 @@ func main() {
 		os.Exit(1)
 	}
 	_ = mgr.AddHealthzCheck("healthz", healthz.Ping)
-	_ = mgr.AddReadyzCheck("readyz", healthz.Ping)
+	_ = mgr.AddReadyzCheck("caches", controller.CachesSynced(mgr.GetCache()))
 	log.Info("starting weir-controller", "version", version)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "running the manager")

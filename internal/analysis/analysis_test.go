@@ -24,6 +24,9 @@ func TestRenderQuery(t *testing.T) {
 		{"bare duration", `rate(x[{{args.window}}])`, map[string]string{"window": "5m"}, `rate(x[5m])`, ""},
 		{"bare value that would change the query", `rate(x[{{args.window}}])`, map[string]string{"window": "5m]) or vector(1"}, "", "not a plain number"},
 		{"unknown argument", `x{a="{{args.nope}}"}`, map[string]string{}, "", "has no value"},
+		{"raw literal", "x{a=`{{args.s}}`}", map[string]string{"s": `a"b`}, "x{a=`a\"b`}", ""},
+		{"a backtick in a raw literal is refused, naming the argument", "x{a=`{{args.s}}`}", map[string]string{"s": "a` or vector(1) #"}, "",
+			`argument "s" holds a backtick`},
 		{"escaped quote inside the literal keeps the state", `x{a="q\"{{args.s}}"}`, map[string]string{"s": `"`}, `x{a="q\"\""}`, ""},
 	}
 	for _, tc := range cases {

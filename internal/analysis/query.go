@@ -35,7 +35,9 @@ func RenderQuery(query string, args map[string]string) (string, error) {
 			if !ok {
 				return "", fmt.Errorf("query refers to {{args.%s}}, which has no value", name)
 			}
-			if quote != 0 {
+			if quote == '`' && strings.Contains(value, "`") {
+				return "", fmt.Errorf("argument %q holds a backtick, which a raw (`) PromQL string can't contain: quote {{args.%s}} with \" in the query", name, name)
+			} else if quote != 0 {
 				out.WriteString(escapeLiteral(value, quote))
 			} else if !bareValue.MatchString(value) {
 				return "", fmt.Errorf("argument %q = %q stands outside a string literal and is not a plain number, duration or name", name, value)
@@ -64,10 +66,11 @@ func RenderQuery(query string, args map[string]string) (string, error) {
 }
 
 // escapeLiteral escapes a value for a PromQL string literal delimited by quote. Raw (`)
-// strings have no escapes, so a backtick in the value is refused by replacing it.
+// strings have no escapes: they take the value as it is, and RenderQuery refuses a value
+// holding a backtick.
 func escapeLiteral(v string, quote byte) string {
 	if quote == '`' {
-		return strings.ReplaceAll(v, "`", "")
+		return v
 	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
