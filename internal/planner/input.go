@@ -62,7 +62,9 @@ type Route struct {
 	Accepted bool
 	// AcceptanceMessage explains a route that is not Accepted.
 	AcceptanceMessage string
-	// InjectedRules are the names of the Weir-owned header/mirror rules present.
+	// InjectedRules say what each Weir-owned header/mirror rule present does
+	// (HeaderRuleKey, MirrorRuleKey), sorted; a rule that isn't as Weir writes it has a key
+	// no step has.
 	InjectedRules []string
 }
 

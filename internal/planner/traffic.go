@@ -42,7 +42,7 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 		d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = names(headers, mirrors)
 	}
 
-	wantRules := injectedNames(headers, mirrors)
+	wantRules := injectedKeys(headers, mirrors)
 	observed, agree := (*weirv1.WeightPair)(nil), true
 	d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, fmt.Sprintf("weights %d/%d verified on every route", want.Stable, want.Canary)
 	for _, route := range d.in.Routes {
@@ -151,11 +151,42 @@ func names(headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) (hs
 	return hs, ms
 }
 
-func injectedNames(headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) []string {
-	hs, ms := names(headers, mirrors)
-	all := append(hs, ms...)
+// injectedKeys says what the injected rules wanted now do, one key each (InjectedRuleKeys).
+func injectedKeys(headers []weirv1.SetHeaderRoute, mirrors []weirv1.SetMirrorRoute) []string {
+	all := make([]string, 0, len(headers)+len(mirrors))
+	for _, h := range headers {
+		all = append(all, HeaderRuleKey(h))
+	}
+	for _, m := range mirrors {
+		all = append(all, MirrorRuleKey(m))
+	}
 	sort.Strings(all)
 	return all
+}
+
+// HeaderRuleKey says in one line what the rule of a setHeaderRoute step does: its name and
+// every header it matches. Verification compares these keys, read back from the route
+// (routing.Observe) against the steps', so that a changed match under the same name is
+// not taken for applied.
+func HeaderRuleKey(h weirv1.SetHeaderRoute) string {
+	return "header " + h.Name + " " + matchKey(h.Match)
+}
+
+// MirrorRuleKey is HeaderRuleKey for a setMirrorRoute step: name, percent and matches.
+func MirrorRuleKey(m weirv1.SetMirrorRoute) string {
+	return fmt.Sprintf("mirror %s %d%% %s", m.Name, m.Percent, matchKey(m.Match))
+}
+
+func matchKey(match []weirv1.HeaderMatch) string {
+	parts := make([]string, 0, len(match))
+	for _, h := range match {
+		typ := h.Type
+		if typ == "" {
+			typ = "Exact" // the API's default
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %q", h.Name, typ, h.Value))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func sameSet(a, b []string) bool {

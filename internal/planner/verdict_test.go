@@ -119,3 +119,32 @@ func TestBlueGreenPauseNeverPasses(t *testing.T) {
 		})
 	}
 }
+
+// TestInjectedRulesVerifiedByContent: a header step counts as applied only when the route's
+// rule does what the step says, not merely carries its name (issue 14, defect 4).
+func TestInjectedRulesVerifiedByContent(t *testing.T) {
+	header := func(value string) weirv1.SetHeaderRoute {
+		return weirv1.SetHeaderRoute{Name: "beta", Match: []weirv1.HeaderMatch{{Name: "x-beta", Value: value}}}
+	}
+	steps := []weirv1.CanaryStep{setWeight(10), {SetHeaderRoute: ptr.To(header("2"))}, pauseForever()}
+	pods := []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+	cases := []struct {
+		name string
+		w    world
+		want expect
+	}{
+		{"the rule matches the old value under the same name: not applied yet",
+			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, canarySv: "v2", weights: w(90, 10),
+				injected: []string{HeaderRuleKey(header("1"))}},
+			expect{reason: weirv1.ReasonWaitingForTraffic, step: ptr.To[int32](1), message: `want [header beta [x-beta Exact "2"]]`}},
+		{"the rule does what the step says: applied",
+			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, canarySv: "v2", weights: w(90, 10),
+				injected: []string{HeaderRuleKey(header("2"))}},
+			expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonWaitingForPromotion, step: ptr.To[int32](2)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, Decide(tc.w.input()), tc.want)
+		})
+	}
+}

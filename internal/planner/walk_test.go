@@ -273,7 +273,7 @@ func (s *sim) apply(p Plan) {
 		s.services[name] = h
 	}
 	if t := p.Traffic; t != nil && s.routed() {
-		injected := injectedNames(t.HeaderRoutes, t.MirrorRoutes)
+		injected := injectedKeys(t.HeaderRoutes, t.MirrorRoutes)
 		if *s.route.Weights != t.Weights || !sameSet(s.route.InjectedRules, injected) {
 			s.route.Weights, s.route.InjectedRules, s.route.Accepted = ptr.To(t.Weights), injected, false
 		}

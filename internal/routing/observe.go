@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -45,9 +46,10 @@ func Observe(route *gatewayv1.HTTPRoute, ref weirv1.HTTPRouteRef, b Backends) pl
 			break
 		}
 	}
+	base := route.Spec.Rules[touched[0]]
 	for _, rule := range route.Spec.Rules {
 		if isInjected(rule) {
-			out.InjectedRules = append(out.InjectedRules, injectedStepName(rule))
+			out.InjectedRules = append(out.InjectedRules, injectedKey(rule, base, route.Namespace, b, out.Weights))
 		}
 	}
 	sort.Strings(out.InjectedRules)
@@ -142,11 +144,53 @@ func isInjected(rule gatewayv1.HTTPRouteRule) bool {
 	return strings.HasPrefix(n, HeaderRulePrefix) || strings.HasPrefix(n, MirrorRulePrefix)
 }
 
-// injectedStepName maps weir-header-beta back to the step's name, beta.
-func injectedStepName(rule gatewayv1.HTTPRouteRule) string {
-	n := string(*rule.Name)
-	n = strings.TrimPrefix(n, HeaderRulePrefix)
-	return strings.TrimPrefix(n, MirrorRulePrefix)
+// injectedKey reads back what an injected rule does, as the key of the step that would
+// write it (planner.HeaderRuleKey, MirrorRuleKey): the step is rebuilt from the rule (its
+// name, the headers added to the base rule's first match, the mirror percent) and the rule
+// Weir would write for it compared with the one read. A rule that differs (edited by hand,
+// or written for an older base rule or weight) gets a key no step has, so it never counts
+// as applied.
+func injectedKey(rule, base gatewayv1.HTTPRouteRule, ns string, b Backends, weights *weirv1.WeightPair) string {
+	name := string(*rule.Name)
+	match := addedHeaders(rule, base)
+	if step, ok := strings.CutPrefix(name, HeaderRulePrefix); ok {
+		h := weirv1.SetHeaderRoute{Name: step, Match: match}
+		if equality.Semantic.DeepEqual(headerRule(base, ns, b, h), rule) {
+			return planner.HeaderRuleKey(h)
+		}
+		return "header " + step + " (not as Weir writes it)"
+	}
+	step := strings.TrimPrefix(name, MirrorRulePrefix)
+	m := weirv1.SetMirrorRoute{Name: step, Match: match}
+	for _, f := range rule.Filters {
+		if f.Type == gatewayv1.HTTPRouteFilterRequestMirror && f.RequestMirror != nil && f.RequestMirror.Percent != nil {
+			m.Percent = *f.RequestMirror.Percent
+		}
+	}
+	if weights != nil && equality.Semantic.DeepEqual(mirrorRule(base, ns, b, *weights, m), rule) {
+		return planner.MirrorRuleKey(m)
+	}
+	return "mirror " + step + " (not as Weir writes it)"
+}
+
+// addedHeaders are the header matches an injected rule adds to the base rule's first match.
+func addedHeaders(rule, base gatewayv1.HTTPRouteRule) []weirv1.HeaderMatch {
+	if len(rule.Matches) == 0 {
+		return nil
+	}
+	headers := rule.Matches[0].Headers
+	if len(base.Matches) > 0 {
+		headers = headers[min(len(base.Matches[0].Headers), len(headers)):]
+	}
+	var out []weirv1.HeaderMatch
+	for _, h := range headers {
+		typ := "Exact"
+		if h.Type != nil && *h.Type == gatewayv1.HeaderMatchRegularExpression {
+			typ = "RegularExpression"
+		}
+		out = append(out, weirv1.HeaderMatch{Name: string(h.Name), Type: typ, Value: h.Value})
+	}
+	return out
 }
 
 // accepted is true when the route has parents and every one of them reports Accepted=True

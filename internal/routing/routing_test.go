@@ -161,3 +161,43 @@ func TestDesiredRulesInjectAndRemove(t *testing.T) {
 		t.Errorf("injected rules not removed: %+v", rules)
 	}
 }
+
+// TestObserveReadsInjectedRulesByContent: what Observe reports of injected rules is what
+// they do (the steps' keys), so a changed match or mirror percent under the same name, or a
+// hand edit, is never taken for applied (issue 14, defect 4).
+func TestObserveReadsInjectedRulesByContent(t *testing.T) {
+	main := rule("main", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))
+	main.Matches[0].Headers = []gatewayv1.HTTPHeaderMatch{{Name: "x-user-rule", Value: "kept"}}
+	header := weirv1.SetHeaderRoute{Name: "beta", Match: []weirv1.HeaderMatch{{Name: "x-beta", Type: "Exact", Value: "1"}}}
+	mirror := weirv1.SetMirrorRoute{Name: "shadow", Percent: 25, Match: []weirv1.HeaderMatch{{Name: "x-m", Type: "RegularExpression", Value: "a.*"}}}
+	traffic := planner.Traffic{Weights: weirv1.WeightPair{Stable: 90, Canary: 10},
+		HeaderRoutes: []weirv1.SetHeaderRoute{header}, MirrorRoutes: []weirv1.SetMirrorRoute{mirror}}
+	r := route(1, true, main)
+	rules, _ := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, traffic)
+	r.Spec.Rules = rules
+	observe := func() []string { return Observe(r, weirv1.HTTPRouteRef{Name: "web"}, b).InjectedRules }
+
+	want := []string{planner.HeaderRuleKey(header), planner.MirrorRuleKey(mirror)}
+	if got := observe(); !equality.Semantic.DeepEqual(got, want) {
+		t.Fatalf("as written: %q, want %q", got, want)
+	}
+	changed := header
+	changed.Match = []weirv1.HeaderMatch{{Name: "x-beta", Type: "Exact", Value: "2"}}
+	if got := observe(); got[0] == planner.HeaderRuleKey(changed) {
+		t.Errorf("a rule matching x-beta=1 reads as the step matching x-beta=2: %q", got)
+	}
+	other := mirror
+	other.Percent = 50
+	if got := observe(); got[1] == planner.MirrorRuleKey(other) {
+		t.Errorf("a rule mirroring 25%% reads as the step mirroring 50%%: %q", got)
+	}
+
+	// Edited by hand under Weir's name: not what any step writes.
+	r.Spec.Rules[0].BackendRefs = append(r.Spec.Rules[0].BackendRefs, ref("web-stable", ptr.To[int32](1)))
+	r.Spec.Rules[1].Filters = append(r.Spec.Rules[1].Filters, gatewayv1.HTTPRouteFilter{Type: gatewayv1.HTTPRouteFilterRequestHeaderModifier,
+		RequestHeaderModifier: &gatewayv1.HTTPHeaderFilter{Add: []gatewayv1.HTTPHeader{{Name: "x-added", Value: "by hand"}}}})
+	want = []string{"header beta (not as Weir writes it)", "mirror shadow (not as Weir writes it)"}
+	if got := observe(); !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("edited: %q, want %q", got, want)
+	}
+}
