@@ -156,7 +156,8 @@ type MetricProvider struct {
 // (Marginal) or 0 (Fail); without conditions, Pass succeeds, Fail fails and Marginal is
 // Inconclusive.
 type JudgeProvider struct {
-	// Prometheus is where both queries run (its query field is unused).
+	// Prometheus is where both queries run, reached as a prometheus provider is (address,
+	// timeout, headers, auth, TLS).
 	Prometheus PrometheusEndpoint `json:"prometheus"`
 	// CanaryQuery is the canary's measurement, e.g. per-pod p99 latency of the canary.
 	// +kubebuilder:validation:MinLength=1
@@ -190,32 +191,15 @@ type JudgeProvider struct {
 	MinSamples *int32 `json:"minSamples,omitempty"`
 }
 
-// PrometheusEndpoint is a Prometheus server to query.
+// PrometheusEndpoint is a Prometheus server and how to reach it: one client for every
+// query Weir sends it, instant or range, with every field honoured.
 type PrometheusEndpoint struct {
-	// Address of the Prometheus server.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != ''",message="prometheus.address must be a URL with a host, e.g. http://prometheus.monitoring:9090"
-	// +kubebuilder:validation:MaxLength=2048
-	Address string `json:"address"`
-	// Timeout of one query (default 30s).
-	// +optional
-	Timeout Duration `json:"timeout,omitempty"`
-}
-
-// PrometheusProvider runs an instant query against Prometheus.
-type PrometheusProvider struct {
 	// Address of the Prometheus server, e.g. http://prometheus.monitoring:9090.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('http://') || self.startsWith('https://')",message="prometheus.address must start with http:// or https://"
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != ''",message="prometheus.address must be a URL with a host, e.g. http://prometheus.monitoring:9090"
 	Address string `json:"address"`
-	// Query is a PromQL expression; {{args.name}} is replaced by the argument's value,
-	// escaped so that it can't change the query's meaning.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=8192
-	Query string `json:"query"`
 	// Timeout of one query (default 30s).
 	// +optional
 	Timeout Duration `json:"timeout,omitempty"`
@@ -231,6 +215,16 @@ type PrometheusProvider struct {
 	// InsecureSkipVerify disables TLS certificate checks (test setups only).
 	// +optional
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
+}
+
+// PrometheusProvider runs an instant query against Prometheus.
+type PrometheusProvider struct {
+	PrometheusEndpoint `json:",inline"`
+	// Query is a PromQL expression; {{args.name}} is replaced by the argument's value,
+	// escaped so that it can't change the query's meaning.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=8192
+	Query string `json:"query"`
 }
 
 // HTTPHeader is one request header.

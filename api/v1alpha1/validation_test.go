@@ -81,7 +81,7 @@ func validTemplate(name string) *weirv1.AnalysisTemplate {
 				Count:            ptr.To[int32](5),
 				SuccessCondition: "result < 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-					Address: "http://prometheus:9090",
+					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://prometheus:9090"},
 					Query:   `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m]))`,
 				}},
 			}},

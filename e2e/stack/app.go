@@ -73,7 +73,7 @@ func (a App) Objects(promURL string, steps []weirv1.CanaryStep) []client.Object 
 				Name: "error-rate", Interval: "2s", Count: ptr.To[int32](3), InitialDelay: "8s",
 				OnNoData: weirv1.NoDataWait, SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-					Address: promURL, Timeout: "5s",
+					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: promURL, Timeout: "5s"},
 					// A canary without 5xx yet has no 5xx series: "or vector(0)" makes that 0.
 					Query: fmt.Sprintf(`(sum(rate(traefik_service_requests_total{service=~"%s",code=~"5.."}[10s])) or vector(0))`, svcRegex) +
 						fmt.Sprintf(` / sum(rate(traefik_service_requests_total{service=~"%s"}[10s]))`, svcRegex),

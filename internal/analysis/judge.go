@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
@@ -111,16 +110,14 @@ func QueryJudge(ctx context.Context, j *weirv1.JudgeProvider, canaryQuery, basel
 }
 
 func rangeSamples(ctx context.Context, ep weirv1.PrometheusEndpoint, query string, r promv1.Range, creds Credentials) ([]float64, error) {
-	client, err := promapi.NewClient(promapi.Config{Address: ep.Address, RoundTripper: &headerRoundTripper{next: promapi.DefaultRoundTripper, creds: creds}})
+	api, ctx, cancel, err := connect(ctx, ep, creds)
 	if err != nil {
 		return nil, err
 	}
-	timeout := ep.Timeout.OrDefault(DefaultQueryTimeout)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	value, _, _, err := promv1.NewAPI(client).QueryRange(ctx, query, r)
+	value, _, _, err := api.QueryRange(ctx, query, r)
 	if err != nil {
-		return nil, fmt.Errorf("prometheus at %s: %w", ep.Address, err)
+		return nil, queryError(ctx, ep, err)
 	}
 	matrix, ok := value.(model.Matrix)
 	if !ok {

@@ -54,26 +54,41 @@ type Credentials struct {
 // 5xx, timeout, a query Prometheus refuses) is returned as an error: the caller records an
 // Error measurement, never a Failed one.
 func QueryPrometheus(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds Credentials, now time.Time) (Result, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	if p.InsecureSkipVerify {
-		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
-	rt := &headerRoundTripper{next: transport, headers: p.Headers, creds: creds}
-	client, err := promapi.NewClient(promapi.Config{Address: p.Address, RoundTripper: rt})
+	api, ctx, cancel, err := connect(ctx, p.PrometheusEndpoint, creds)
 	if err != nil {
-		return Result{}, fmt.Errorf("prometheus address %q: %w", p.Address, err)
+		return Result{}, err
 	}
-	timeout := p.Timeout.OrDefault(DefaultQueryTimeout)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	value, _, _, err := promv1.NewAPI(client).Query(ctx, query, now)
+	value, _, _, err := api.Query(ctx, query, now)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return Result{}, fmt.Errorf("prometheus at %s did not answer within %s", p.Address, timeout)
-		}
-		return Result{}, fmt.Errorf("prometheus at %s: %w", p.Address, err)
+		return Result{}, queryError(ctx, p.PrometheusEndpoint, err)
 	}
 	return toResult(value)
+}
+
+// connect is the one way Weir reaches a Prometheus server, for instant and range queries
+// alike: the endpoint's TLS setting, headers and credentials on every request, and its
+// timeout on the returned context.
+func connect(ctx context.Context, ep weirv1.PrometheusEndpoint, creds Credentials) (promv1.API, context.Context, context.CancelFunc, error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if ep.InsecureSkipVerify {
+		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	rt := &headerRoundTripper{next: transport, headers: ep.Headers, creds: creds}
+	client, err := promapi.NewClient(promapi.Config{Address: ep.Address, RoundTripper: rt})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("prometheus address %q: %w", ep.Address, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, ep.Timeout.OrDefault(DefaultQueryTimeout))
+	return promv1.NewAPI(client), ctx, cancel, nil
+}
+
+// queryError says why a query got no answer.
+func queryError(ctx context.Context, ep weirv1.PrometheusEndpoint, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("prometheus at %s did not answer within %s", ep.Address, ep.Timeout.OrDefault(DefaultQueryTimeout))
+	}
+	return fmt.Errorf("prometheus at %s: %w", ep.Address, err)
 }
 
 func toResult(v model.Value) (Result, error) {

@@ -56,7 +56,7 @@ func query(q string, timeout weirv1.Duration) (analysis.Result, error) {
 }
 
 func queryAt(address, q string, timeout weirv1.Duration) (analysis.Result, error) {
-	p := &weirv1.PrometheusProvider{Address: address, Query: q, Timeout: timeout}
+	p := &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: address, Timeout: timeout}, Query: q}
 	return analysis.QueryPrometheus(context.Background(), p, q, analysis.Credentials{}, time.Now())
 }
 

@@ -74,8 +74,7 @@ func (r *release) errorRateTemplate(promURL string, count int32) {
 				FailureCondition:      "result >= 0.05",
 				ConsecutiveErrorLimit: ptr.To[int32](3),
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-					Address: promURL,
-					Timeout: "2s",
+					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: promURL, Timeout: "2s"},
 					Query: `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[5s]))` +
 						` / sum(rate(http_requests_total{service="{{args.service}}"}[5s]))`,
 				}},

@@ -106,7 +106,7 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.AnalysisRun, judge *analysis.Judge, args map[string]string) weirv1.Measurement {
 	started := r.Now()
 	if j := judge.Metric.Provider.Judge; j != nil {
-		return r.measureJudge(ctx, judge, j, args, started)
+		return r.measureJudge(ctx, run.Namespace, judge, j, args, started)
 	}
 	p := judge.Metric.Provider.Prometheus
 	if err := r.allowed(p.Address); err != nil {
@@ -125,7 +125,7 @@ func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.Analysi
 }
 
 // measureJudge compares the canary's and the baseline's samples.
-func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, judge *analysis.Judge, j *weirv1.JudgeProvider, args map[string]string, started time.Time) weirv1.Measurement {
+func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, namespace string, judge *analysis.Judge, j *weirv1.JudgeProvider, args map[string]string, started time.Time) weirv1.Measurement {
 	if err := r.allowed(j.Prometheus.Address); err != nil {
 		return judge.Measure(analysis.Result{}, err, started, r.Now())
 	}
@@ -137,7 +137,11 @@ func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, judge *analysi
 	if err != nil {
 		return judge.Measure(analysis.Result{}, err, started, r.Now())
 	}
-	res, detail, err := analysis.QueryJudge(ctx, j, canary, baseline, analysis.Credentials{}, started)
+	creds, err := r.credentials(ctx, namespace, j.Prometheus.Auth)
+	if err != nil {
+		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	}
+	res, detail, err := analysis.QueryJudge(ctx, j, canary, baseline, creds, started)
 	m := judge.Measure(res, err, started, r.Now())
 	if detail != "" {
 		m.Message = detail + "; " + m.Message

@@ -23,7 +23,7 @@ func TestAnalysisRunsOfAnotherInstallation(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.ns, Labels: labels},
 			Spec: weirv1.AnalysisRunSpec{StartAt: ptr.To(metav1.Now()), Metrics: []weirv1.Metric{{
 				Name: "m", SuccessCondition: "result < 1",
-				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{Address: "http://127.0.0.1:9", Query: "up"}},
+				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://127.0.0.1:9"}, Query: "up"}},
 			}}},
 		}
 	}

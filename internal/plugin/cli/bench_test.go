@@ -147,7 +147,7 @@ func benchRollout(ctx context.Context, i int) error {
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-" + hash + "-2-1", Namespace: ns,
 			Labels: map[string]string{kube.RolloutLabel: name, unmanagedLabel: "true"}},
 		Spec: weirv1.AnalysisRunSpec{Metrics: []weirv1.Metric{{Name: "error-rate", SuccessCondition: "result < 0.05",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{Address: "http://127.0.0.1:9", Query: "up"}}}}},
+			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://127.0.0.1:9"}, Query: "up"}}}}},
 	}
 	for _, obj := range []client.Object{rs, run} {
 		if err := controllerutil.SetControllerReference(ro, obj, k8s.Scheme()); err != nil {

@@ -81,7 +81,7 @@ func (r *release) analysisRun(ro *weirv1.Rollout, name, where string, st weirv1.
 			Labels:      map[string]string{kube.RolloutLabel: ro.Name, unmanagedLabel: "true"},
 			Annotations: map[string]string{"rollouts.weir.dev/step": where}},
 		Spec: weirv1.AnalysisRunSpec{Metrics: []weirv1.Metric{{Name: "m", SuccessCondition: "result < 1",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{Address: "http://127.0.0.1:9", Query: "up"}}}}},
+			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://127.0.0.1:9"}, Query: "up"}}}}},
 	}
 	r.g.Expect(controllerutil.SetControllerReference(ro, run, k8s.Scheme())).To(Succeed())
 	r.g.Expect(k8s.Create(r.ctx, run)).To(Succeed())

@@ -60,7 +60,7 @@ func TestReleaseSession(t *testing.T) {
 		Spec: weirv1.AnalysisTemplateSpec{Metrics: []weirv1.Metric{{
 			Name: "error-rate", Interval: "1s", Count: ptr.To[int32](3),
 			SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{Address: prom,
+			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: prom},
 				Query: `sum(rate(http_requests_total{service="web-canary",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="web-canary"}[1m]))`}},
 		}}},
 	})).To(Succeed())
