@@ -82,7 +82,7 @@ func validTemplate(name string) *weirv1.AnalysisTemplate {
 				SuccessCondition: "result < 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://prometheus:9090"},
-					Query:   `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m]))`,
+					Query:              `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[1m]))`,
 				}},
 			}},
 		},

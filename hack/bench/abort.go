@@ -73,7 +73,7 @@ func abortReaction(ctx context.Context, cl *cluster, cfg config) ([]result, erro
 				ConsecutiveErrorLimit: ptr.To[int32](3),
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: prom.URL, Timeout: "2s"},
-					Query:   `max(weir_bench_error_ratio{service="{{args.service}}"})`,
+					Query:              `max(weir_bench_error_ratio{service="{{args.service}}"})`,
 				}},
 			}},
 		},
