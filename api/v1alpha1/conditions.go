@@ -51,4 +51,7 @@ const (
 	ReasonWeightMismatch           = "WeightMismatch"
 	ReasonAsExpected               = "AsExpected"
 	ReasonNotAvailable             = "NotAvailable"
+	// ReasonRestoringTraffic: the Rollout is being deleted; Weir gives traffic and
+	// selectors back first (finalizer rollouts.weir.dev/restore-traffic).
+	ReasonRestoringTraffic = "RestoringTraffic"
 )

@@ -114,8 +114,9 @@ func (r *RolloutReconciler) createReplicaSet(ctx context.Context, ro *weirv1.Rol
 	return err
 }
 
-// applySelectors points Services at a revision with server-side apply. The selector is an
-// atomic map, so Weir applies the whole of it: the user's labels plus the hash label.
+// applySelectors points Services at a revision with server-side apply (hash "" gives the
+// selector back: the user's labels without Weir's). The selector is an atomic map, so Weir
+// applies the whole of it: the user's labels plus the hash label.
 func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollout, obs *observed, selectors map[string]string) error {
 	var errs []error
 	for name, hash := range selectors {
@@ -133,6 +134,9 @@ func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollo
 			}
 		}
 		selector[revision.HashLabel] = hash
+		if hash == "" { // given back (the Rollout is being deleted): the app's labels only
+			delete(selector, revision.HashLabel)
+		}
 		apply := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "v1", "kind": "Service",
 			"metadata": map[string]any{"name": name, "namespace": ro.Namespace},

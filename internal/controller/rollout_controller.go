@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -52,7 +53,8 @@ type RolloutReconciler struct {
 // looks again.
 const cacheCatchUp = 5 * time.Millisecond
 
-// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts/finalizers,verbs=update
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=rollouts/status,verbs=get;patch;update
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysisruns,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysistemplates;clusteranalysistemplates,verbs=get;list;watch
@@ -74,8 +76,15 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if r.written.behind(req.NamespacedName, ro.ResourceVersion, time.Now()) { // wall clock: it bounds real waiting
 		return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
 	}
-	if !ro.DeletionTimestamp.IsZero() {
+	switch deleting, ours := !ro.DeletionTimestamp.IsZero(), controllerutil.ContainsFinalizer(&ro, RestoreFinalizer); {
+	case deleting && !ours:
 		return ctrl.Result{}, nil // owned objects go with it through garbage collection
+	case !deleting && !ours:
+		// Before anything else, so that a Rollout deleted at any later moment gives its
+		// routes and Services back first.
+		if err := r.patchFinalizers(ctx, &ro, controllerutil.AddFinalizer); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
 	}
 	obs, err := r.gather(ctx, &ro)
 	if err != nil {
@@ -114,6 +123,9 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr
+	}
+	if plan.ReleaseFinalizer {
+		return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, &ro, controllerutil.RemoveFinalizer))
 	}
 	res := ctrl.Result{}
 	if plan.RequeueAfter > 0 {
@@ -154,6 +166,21 @@ func (r *RolloutReconciler) writeStatus(ctx context.Context, ro *weirv1.Rollout,
 	return nil
 }
 
+// RestoreFinalizer keeps a deleted Rollout until Weir has given back what it changed on
+// others' objects: all traffic on the stable Service, the Services' selectors without Weir's
+// hash label (planner: deleting).
+const RestoreFinalizer = "rollouts.weir.dev/restore-traffic"
+
+// patchFinalizers adds or removes Weir's finalizer, guarded by the resourceVersion read (the
+// list is replaced whole: another controller's finalizer added meanwhile must not be lost).
+func (r *RolloutReconciler) patchFinalizers(ctx context.Context, ro *weirv1.Rollout, change func(client.Object, string) bool) error {
+	patch := client.MergeFromWithOptions(ro.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if !change(ro, RestoreFinalizer) {
+		return nil
+	}
+	return r.Client.Patch(ctx, ro, patch)
+}
+
 func (r *RolloutReconciler) bumpCollisionCount(ctx context.Context, ro *weirv1.Rollout) (ctrl.Result, error) {
 	status := ro.Status.DeepCopy()
 	n := int32(1)
@@ -190,7 +217,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
-		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged()))).
+		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged(), deletionStarted()))).
 		Owns(&appsv1.ReplicaSet{}).
 		Owns(&weirv1.AnalysisRun{}).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service"))).
@@ -205,6 +232,13 @@ func statusRequestChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		n, ok := e.ObjectNew.(*weirv1.Rollout)
 		return ok && n.Status.Request != nil
+	}}
+}
+
+// deletionStarted wakes the reconciler when a Rollout is deleted (it gives traffic back first).
+func deletionStarted() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetDeletionTimestamp() == nil && e.ObjectNew.GetDeletionTimestamp() != nil
 	}}
 }
 

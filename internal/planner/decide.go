@@ -60,10 +60,15 @@ func Decide(in Input) Plan {
 		d.s.Selector = sel.String()
 	}
 
-	if d.r.Spec.Strategy.Canary != nil {
+	switch c, b := d.r.Spec.Strategy.Canary, d.r.Spec.Strategy.BlueGreen; {
+	case d.r.DeletionTimestamp != nil && c != nil:
+		d.deleting(c.StableService, c.CanaryService, c.TrafficRouting)
+	case d.r.DeletionTimestamp != nil:
+		d.deleting(b.ActiveService, b.PreviewService, b.TrafficRouting)
+	case c != nil:
 		d.s.Strategy = "Canary"
 		d.canary()
-	} else {
+	default:
 		d.blueGreen()
 	}
 	d.numberRevision()

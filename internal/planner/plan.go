@@ -34,6 +34,9 @@ type Plan struct {
 	SelectorsFirst bool
 	// AnalysisRuns the release needs, by name; runs it no longer needs are terminated.
 	AnalysisRuns []AnalysisRunPlan
+	// ReleaseFinalizer says a Rollout being deleted has given back traffic and selectors
+	// (or given up waiting): its finalizer may go.
+	ReleaseFinalizer bool
 	// Events to record.
 	Events []Event
 	// RequeueAfter asks to be called again (a pause ends, a delay passes, a deadline).

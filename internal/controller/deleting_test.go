@@ -1,0 +1,43 @@
+package controller_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/revision"
+)
+
+// TestDeletedMidReleaseGivesTrafficBack: a Rollout deleted at 50% leaves the route with all
+// traffic on stable and both Services selecting every pod of the app, not half its users
+// on a canary that is about to disappear (issue 14, defect 5).
+func TestDeletedMidReleaseGivesTrafficBack(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.services()
+	r.route(nil)
+	r.create(r.rollout(2, setWeight(50), pause("")))
+	r.waitHealthy()
+	g.Expect(r.get().Finalizers).To(ContainElement(controller.RestoreFinalizer))
+	r.setImage("web:2")
+	r.phaseIs(weirv1.PhasePaused)
+	g.Expect(r.weights()).To(Equal([2]int32{50, 50}))
+
+	g.Expect(k8s.Delete(r.ctx, r.get())).To(Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(k8s.Get(r.ctx, r.key(), &weirv1.Rollout{}))
+	}, timeout, poll).Should(BeTrue(), "the finalizer goes once traffic and selectors are given back")
+	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
+	for _, name := range []string{"web-stable", "web-canary"} {
+		var svc corev1.Service
+		g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: name}, &svc)).To(Succeed())
+		g.Expect(svc.Spec.Selector).NotTo(HaveKey(revision.HashLabel), "Service %s given back", name)
+		g.Expect(svc.Spec.Selector).To(HaveKeyWithValue("app", "web"))
+	}
+	g.Expect(r.events()).To(ContainSubstring(weirv1.ReasonRestoringTraffic))
+}
