@@ -18,11 +18,16 @@ type AnalysisRunSpec struct {
 	// +listType=map
 	// +listMapKey=name
 	Metrics []Metric `json:"metrics"`
-	// OnError is what the Rollout does if the run ends in Error.
-	// +kubebuilder:validation:Enum=Pause;Abort
-	// +kubebuilder:default=Pause
+	// OnError is what happens when the provider doesn't answer (see AnalysisTemplateSpec).
+	// +kubebuilder:validation:Enum=Retry;Pause;Abort
+	// +kubebuilder:default=Retry
 	// +optional
 	OnError ErrorAction `json:"onError,omitempty"`
+	// ProgressDeadlineSeconds ends a metric that takes no counted measurement for this long
+	// (plus its interval): the Rollout's progressDeadlineSeconds. Unset: no bound.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ProgressDeadlineSeconds *int32 `json:"progressDeadlineSeconds,omitempty"`
 	// StartAt is when measuring may begin: the Rollout sets it once the step's weight is
 	// verified on the routes. Unset means not yet.
 	// +optional

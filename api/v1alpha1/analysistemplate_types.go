@@ -21,11 +21,13 @@ type AnalysisTemplateSpec struct {
 	// +listMapKey=name
 	Metrics []Metric `json:"metrics"`
 
-	// OnError says what a Rollout does when the run ends in Error (the provider could not
-	// be queried consecutiveErrorLimit times in a row): Pause (default) waits for an operator,
-	// Abort aborts the release.
-	// +kubebuilder:validation:Enum=Pause;Abort
-	// +kubebuilder:default=Pause
+	// OnError says what happens when the provider doesn't answer. Retry (default) goes on
+	// trying with backoff and continues by itself once measurements succeed, bounded by the
+	// Rollout's progress deadline (then the run ends in Error and the Rollout pauses); Pause
+	// ends the run in Error after consecutiveErrorLimit errors in a row and waits for an
+	// operator; Abort then aborts the release. Merged templates take the strictest.
+	// +kubebuilder:validation:Enum=Retry;Pause;Abort
+	// +kubebuilder:default=Retry
 	// +optional
 	OnError ErrorAction `json:"onError,omitempty"`
 }
@@ -35,6 +37,7 @@ type ErrorAction string
 
 // Error actions.
 const (
+	ErrorActionRetry ErrorAction = "Retry"
 	ErrorActionPause ErrorAction = "Pause"
 	ErrorActionAbort ErrorAction = "Abort"
 )

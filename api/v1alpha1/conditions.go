@@ -51,6 +51,9 @@ const (
 	ReasonWeightMismatch           = "WeightMismatch"
 	ReasonAsExpected               = "AsExpected"
 	ReasonNotAvailable             = "NotAvailable"
+	// ReasonWaitingForProvider: an analysis can't measure, its provider doesn't answer; it
+	// retries with backoff and the release continues by itself once it answers.
+	ReasonWaitingForProvider = "WaitingForProvider"
 	// ReasonRestoringTraffic: the Rollout is being deleted; Weir gives traffic and
 	// selectors back first (finalizer rollouts.weir.dev/restore-traffic).
 	ReasonRestoringTraffic = "RestoringTraffic"

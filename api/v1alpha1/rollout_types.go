@@ -36,9 +36,18 @@ type RolloutSpec struct {
 	// +optional
 	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
 
+	// AnalysisRunHistoryLimit is how many finished AnalysisRuns are kept (for reading their
+	// measurements later); older ones are deleted. Runs the release still needs are always
+	// kept.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=10
+	// +optional
+	AnalysisRunHistoryLimit *int32 `json:"analysisRunHistoryLimit,omitempty"`
+
 	// ProgressDeadlineSeconds bounds every waiting state of a release (pods becoming
-	// available, a weight being verified on the routes). Exceeding it sets the Progressing
-	// condition to False with reason ProgressDeadlineExceeded.
+	// available, a weight being verified on the routes, an analysis metric going without a
+	// counted measurement). Exceeding it sets the Progressing condition to False with reason
+	// ProgressDeadlineExceeded (an analysis ends Inconclusive, naming the metric).
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:default=600
 	// +optional

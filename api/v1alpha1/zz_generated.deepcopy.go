@@ -132,6 +132,11 @@ func (in *AnalysisRunSpec) DeepCopyInto(out *AnalysisRunSpec) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.ProgressDeadlineSeconds != nil {
+		in, out := &in.ProgressDeadlineSeconds, &out.ProgressDeadlineSeconds
+		*out = new(int32)
+		**out = **in
+	}
 	if in.StartAt != nil {
 		in, out := &in.StartAt, &out.StartAt
 		*out = (*in).DeepCopy()
@@ -1092,6 +1097,11 @@ func (in *RolloutSpec) DeepCopyInto(out *RolloutSpec) {
 	in.Template.DeepCopyInto(&out.Template)
 	if in.RevisionHistoryLimit != nil {
 		in, out := &in.RevisionHistoryLimit, &out.RevisionHistoryLimit
+		*out = new(int32)
+		**out = **in
+	}
+	if in.AnalysisRunHistoryLimit != nil {
+		in, out := &in.AnalysisRunHistoryLimit, &out.AnalysisRunHistoryLimit
 		*out = new(int32)
 		**out = **in
 	}

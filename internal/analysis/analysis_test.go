@@ -223,3 +223,56 @@ func TestValidateTemplate(t *testing.T) {
 		t.Errorf("missing args %v", got)
 	}
 }
+
+// TestProviderOutageRules: with onError Retry, errors in a row never end a metric (it says
+// what it waits for); Stalled ends any metric that goes a progress deadline without a
+// counted measurement, Error when its provider wasn't answering (issue 14, defects 8, 11).
+func TestProviderOutageRules(t *testing.T) {
+	m := metric("result < 1", "", func(m *weirv1.Metric) {
+		m.Provider.Prometheus = &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://prom:9090"}}
+	})
+	t0 := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	tally := func(phases ...weirv1.AnalysisPhase) weirv1.MetricResult {
+		var mr weirv1.MetricResult
+		for i, p := range phases {
+			Record(&mr, m, weirv1.Measurement{Phase: p, Message: "msg " + string(p), StartedAt: metav1.NewMicroTime(t0.Add(time.Duration(i) * time.Second))})
+		}
+		return mr
+	}
+	E, S, P := weirv1.AnalysisError, weirv1.AnalysisSuccessful, weirv1.AnalysisPending
+	errors := tally(E, E, E, E, E, E, E)
+	if got, msg := MetricPhaseWith(errors, m, Rules{}); got != E {
+		t.Errorf("onError Pause: 7 errors in a row: %s (%s), want Error", got, msg)
+	}
+	got, msg := MetricPhaseWith(errors, m, Rules{RetryErrors: true})
+	if got != weirv1.AnalysisRunning || !strings.Contains(msg, "waiting for prometheus at http://prom:9090: 7 queries in a row") {
+		t.Errorf("onError Retry: 7 errors in a row: %s (%s), want Running, waiting for prometheus", got, msg)
+	}
+	if got, _ := MetricPhaseWith(tally(E, E, E, E, E, E, S, S, S), m, Rules{RetryErrors: true}); got != S {
+		t.Errorf("onError Retry: the provider answers again and the count is met: %s, want Successful", got)
+	}
+
+	limit := 10 * time.Minute
+	cases := []struct {
+		name  string
+		mr    weirv1.MetricResult
+		now   time.Time
+		phase weirv1.AnalysisPhase // "" when not stalled
+		msg   string
+	}{
+		{"measuring", tally(S, S), t0.Add(time.Minute), "", ""},
+		{"errors for less than the deadline", errors, t0.Add(9 * time.Minute), "", ""},
+		{"errors past the deadline", errors, t0.Add(11 * time.Minute), E, "has not answered for 11m"},
+		{"no data past the deadline", tally(P, P, P), t0.Add(11 * time.Minute), weirv1.AnalysisInconclusive, "no counted measurement for 11m"},
+		{"a counted measurement resets the clock", tally(P, S, P, P), t0.Add(10*time.Minute + 1500*time.Millisecond), "", ""},
+		{"nothing measured at all", weirv1.MetricResult{}, t0.Add(11 * time.Minute), weirv1.AnalysisInconclusive, "nothing measured"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			phase, msg, stalled := Stalled(tc.mr, m, t0, tc.now, limit)
+			if stalled != (tc.phase != "") || phase != tc.phase || !strings.Contains(msg, tc.msg) {
+				t.Errorf("Stalled = %s %q %v, want %s containing %q", phase, msg, stalled, tc.phase, tc.msg)
+			}
+		})
+	}
+}

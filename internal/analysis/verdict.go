@@ -124,6 +124,21 @@ func Record(mr *weirv1.MetricResult, metric weirv1.Metric, m weirv1.Measurement)
 // release no longer needs it): a metric that hasn't met its count then ends Inconclusive,
 // never Successful.
 func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) (weirv1.AnalysisPhase, string) {
+	return MetricPhaseWith(mr, metric, Rules{Terminated: terminated})
+}
+
+// Rules are what decides a metric besides its own fields: the run's settings.
+type Rules struct {
+	// Terminated: the run was stopped (see MetricPhase).
+	Terminated bool
+	// RetryErrors (onError: Retry) keeps a metric whose provider doesn't answer retrying
+	// with backoff: errors in a row don't end it; Stalled bounds it.
+	RetryErrors bool
+}
+
+// MetricPhaseWith is MetricPhase under a run's rules.
+func MetricPhaseWith(mr weirv1.MetricResult, metric weirv1.Metric, rules Rules) (weirv1.AnalysisPhase, string) {
+	terminated := rules.Terminated
 	failureLimit := deref(metric.FailureLimit, 0)
 	inconclusiveLimit := deref(metric.InconclusiveLimit, 0)
 	errorLimit := deref(metric.ConsecutiveErrorLimit, DefaultConsecutiveErrorLimit)
@@ -140,7 +155,7 @@ func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) 
 		return weirv1.AnalysisFailed, fmt.Sprintf("%d of %d measurements failed (failureLimit %d); last %s", mr.Failed, mr.Count, failureLimit, last)
 	case metric.ConsecutiveFailureLimit != nil && mr.ConsecutiveFailure >= *metric.ConsecutiveFailureLimit:
 		return weirv1.AnalysisFailed, fmt.Sprintf("%d failed measurements in a row (consecutiveFailureLimit %d); last %s", mr.ConsecutiveFailure, *metric.ConsecutiveFailureLimit, last)
-	case mr.ConsecutiveError >= errorLimit:
+	case mr.ConsecutiveError >= errorLimit && !rules.RetryErrors:
 		return weirv1.AnalysisError, fmt.Sprintf("%d queries in a row got no answer (consecutiveErrorLimit %d); last: %s", mr.ConsecutiveError, errorLimit, last)
 	case mr.Inconclusive > inconclusiveLimit:
 		return weirv1.AnalysisInconclusive, fmt.Sprintf("%d inconclusive measurements (inconclusiveLimit %d); last %s", mr.Inconclusive, inconclusiveLimit, last)
@@ -160,7 +175,58 @@ func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) 
 		}
 		return weirv1.AnalysisInconclusive, fmt.Sprintf("stopped after %d of %s measurements: no verdict", mr.Count, want)
 	}
+	if mr.ConsecutiveError > 0 {
+		return weirv1.AnalysisRunning, fmt.Sprintf("waiting for %s: %d queries in a row got no answer; last: %s", ProviderName(metric), mr.ConsecutiveError, last)
+	}
 	return weirv1.AnalysisRunning, fmt.Sprintf("%d measurements so far; last %s", mr.Count, last)
+}
+
+// ProviderName names a metric's provider for people: "prometheus at http://…".
+func ProviderName(m weirv1.Metric) string {
+	switch p := m.Provider; {
+	case p.Prometheus != nil:
+		return "prometheus at " + p.Prometheus.Address
+	case p.Judge != nil:
+		return "prometheus at " + p.Judge.Prometheus.Address
+	}
+	return "the provider"
+}
+
+// Stalled bounds a metric that goes on without a verdict: once it has taken no counted
+// measurement (Successful, Failed or Inconclusive; waiting for data and provider errors
+// don't count) for limit plus its interval, it ends: Error when its provider wasn't
+// answering, Inconclusive otherwise (waiting for data that never came). since is when it
+// began (the run's start, plus initialDelay).
+func Stalled(mr weirv1.MetricResult, metric weirv1.Metric, since, now time.Time, limit time.Duration) (weirv1.AnalysisPhase, string, bool) {
+	since = since.Add(metric.InitialDelay.OrDefault(0))
+	for i := len(mr.Measurements) - 1; i >= 0; i-- {
+		if p := mr.Measurements[i].Phase; p != weirv1.AnalysisPending && p != weirv1.AnalysisError {
+			since = maxTime(since, mr.Measurements[i].StartedAt.Time)
+			break
+		}
+	}
+	if limit <= 0 || now.Sub(since) <= limit+metric.Interval.OrDefault(0) {
+		return "", "", false
+	}
+	waited := now.Sub(since).Round(time.Second)
+	if mr.ConsecutiveError > 0 {
+		return weirv1.AnalysisError, fmt.Sprintf("the provider has not answered for %s (progress deadline %s): %s", waited, limit, lastMessage(mr)), true
+	}
+	return weirv1.AnalysisInconclusive, fmt.Sprintf("no counted measurement for %s (progress deadline %s): %s", waited, limit, lastMessage(mr)), true
+}
+
+func lastMessage(mr weirv1.MetricResult) string {
+	if n := len(mr.Measurements); n > 0 {
+		return mr.Measurements[n-1].Message
+	}
+	return "nothing measured"
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // RunPhase is the worst phase of the metrics that decide (dry-run metrics don't): Failed,

@@ -60,7 +60,7 @@ func startTraffic(t *testing.T, errorRatePerMille int64) *traffic {
 }
 
 // errorRateTemplate is the AnalysisTemplate an SRE would write for the 5xx ratio.
-func (r *release) errorRateTemplate(promURL string, count int32) {
+func (r *release) errorRateTemplate(promURL string, count int32, mutate ...func(*weirv1.AnalysisTemplateSpec)) {
 	tmpl := &weirv1.AnalysisTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "error-rate", Namespace: r.ns},
 		Spec: weirv1.AnalysisTemplateSpec{
@@ -80,6 +80,9 @@ func (r *release) errorRateTemplate(promURL string, count int32) {
 				}},
 			}},
 		},
+	}
+	for _, m := range mutate {
+		m(&tmpl.Spec)
 	}
 	r.g.Expect(k8s.Create(r.ctx, tmpl)).To(Succeed())
 }
@@ -153,16 +156,17 @@ func TestHealthyAnalysisPromotes(t *testing.T) {
 	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(3)))
 }
 
-// TestPrometheusOutagePausesNotAborts: Prometheus goes away mid-analysis. The run ends in
-// Error after consecutiveErrorLimit failed queries and the Rollout pauses with traffic where it
-// was; with Prometheus back, resume runs the analysis again and the release completes.
+// TestPrometheusOutagePausesNotAborts: with onError: Pause, Prometheus goes away
+// mid-analysis. The run ends in Error after consecutiveErrorLimit failed queries and the
+// Rollout pauses with traffic where it was; with Prometheus back, resume runs the analysis
+// again and the release completes.
 func TestPrometheusOutagePausesNotAborts(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
 	tr := startTraffic(t, 0)
 	r.services()
 	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 8)
+	r.errorRateTemplate(tr.prom.URL, 8, func(s *weirv1.AnalysisTemplateSpec) { s.OnError = weirv1.ErrorActionPause })
 	r.create(r.rollout(4, setWeight(20), analysisStep()))
 	r.waitHealthy()
 
@@ -238,4 +242,60 @@ func TestBadTemplateIsSurfaced(t *testing.T) {
 	}, timeout, poll).Should(And(
 		ContainSubstring("spec.strategy.canary.steps[1].analysis: template error-rate: spec.metrics[0].successCondition"),
 		ContainSubstring(`spec.strategy.canary.steps[1].analysis.args: template error-rate needs argument "service"`)))
+}
+
+// TestPrometheusOutageContinuesByItself: with the default onError (Retry) a Prometheus
+// outage mid-analysis neither aborts nor waits for a person. While Prometheus is down the
+// Rollout says what it waits for, and kstatus-reading tools see it Stalled; once Prometheus
+// answers again the analysis takes its whole count and the release completes by itself
+// (issue 14, defect 11).
+func TestPrometheusOutageContinuesByItself(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 0)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 6)
+	r.create(r.rollout(2, setWeight(20), analysisStep()))
+	r.waitHealthy()
+
+	r.setImage("web:2")
+	var runName string
+	g.Eventually(func() int32 {
+		runName = r.get().Status.Canary.StepAnalysisRun
+		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
+			return run.Status.MetricResults[0].Successful
+		}
+		return 0
+	}, timeout, poll).Should(BeNumerically(">=", 1), "a first good measurement")
+	tr.prom.Stop()
+
+	condition := func(ro *weirv1.Rollout, t string) metav1.Condition {
+		for _, c := range ro.Status.Conditions {
+			if c.Type == t {
+				return c
+			}
+		}
+		return metav1.Condition{}
+	}
+	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).
+		Should(ContainSubstring("waiting for prometheus at "+tr.prom.URL), func() string { return describe(r.get()) })
+	ro := r.get()
+	g.Expect(ro.Status.Paused).To(BeNil(), "an outage needs no person")
+	g.Expect(ro.Status.Aborted).To(BeNil())
+	g.Expect(ro.Status.Message).To(ContainSubstring("next try at"))
+	g.Expect(condition(ro, weirv1.ConditionStalled)).To(And(HaveField("Status", metav1.ConditionTrue), HaveField("Reason", weirv1.ReasonWaitingForProvider)))
+	g.Expect(condition(ro, weirv1.ConditionReconciling).Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(condition(ro, weirv1.ConditionProgressing).Status).To(Equal(metav1.ConditionFalse))
+	// Past the default consecutiveErrorLimit (5): still waiting, not ended in Error.
+	g.Eventually(func() int32 { return r.run(runName).Status.MetricResults[0].ConsecutiveError }, timeout, poll).Should(BeNumerically(">=", 6))
+	g.Expect(r.run(runName).Status.Phase).To(Equal(weirv1.AnalysisRunning))
+
+	g.Expect(tr.prom.Start()).To(Succeed())
+	done := r.waitHealthy()
+	g.Expect(done.Status.Aborted).To(BeNil())
+	run := r.run(runName)
+	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
+	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(6)), "the whole count, measured for real")
+	g.Expect(r.events()).NotTo(ContainSubstring("AnalysisError"))
 }

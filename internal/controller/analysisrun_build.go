@@ -24,7 +24,8 @@ const (
 // resolved. The run starts measuring at once: the planner asks for it only when the step's
 // traffic is verified on the routes.
 func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rollout, obs *observed, p planner.AnalysisRunPlan) (*weirv1.AnalysisRun, error) {
-	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionPause, StartAt: ptr.To(metav1.NewTime(obs.input.Now))}
+	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionRetry, StartAt: ptr.To(metav1.NewTime(obs.input.Now)),
+		ProgressDeadlineSeconds: ptr.To(ptr.Deref(ro.Spec.ProgressDeadlineSeconds, 600))}
 	defaults := map[string]*string{}
 	for _, ref := range p.Analysis.Templates {
 		tmpl, err := r.template(ctx, ro.Namespace, ref)
@@ -32,9 +33,7 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 			return nil, err
 		}
 		spec.Metrics = append(spec.Metrics, tmpl.Metrics...)
-		if tmpl.OnError == weirv1.ErrorActionAbort {
-			spec.OnError = weirv1.ErrorActionAbort
-		}
+		spec.OnError = strictest(spec.OnError, tmpl.OnError)
 		for _, a := range tmpl.Args {
 			if _, seen := defaults[a.Name]; !seen || a.Value != nil {
 				defaults[a.Name] = a.Value
@@ -69,6 +68,15 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 		run.Labels[InstanceIDLabel] = id // measured by the installation the Rollout belongs to
 	}
 	return run, controllerutil.SetControllerReference(ro, run, r.Client.Scheme())
+}
+
+// strictest of two error actions: Abort, then Pause, then Retry (the default, also for "").
+func strictest(a, b weirv1.ErrorAction) weirv1.ErrorAction {
+	rank := map[weirv1.ErrorAction]int{weirv1.ErrorActionPause: 1, weirv1.ErrorActionAbort: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 func (r *RolloutReconciler) template(ctx context.Context, ns string, ref weirv1.AnalysisTemplateRef) (*weirv1.AnalysisTemplateSpec, error) {

@@ -76,9 +76,19 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			analysis.Record(mr, metric, r.measure(ctx, &run, judge, args))
 			now = r.Now()
 		}
-		mr.Phase, mr.Message = analysis.MetricPhase(*mr, metric, run.Spec.Terminate)
+		rules := analysis.Rules{Terminated: run.Spec.Terminate, RetryErrors: run.Spec.OnError == weirv1.ErrorActionRetry}
+		mr.Phase, mr.Message = analysis.MetricPhaseWith(*mr, metric, rules)
+		if p := run.Spec.ProgressDeadlineSeconds; p != nil && !mr.Phase.Completed() {
+			if phase, msg, stalled := analysis.Stalled(*mr, metric, status.StartedAt.Time, now, time.Duration(*p)*time.Second); stalled {
+				mr.Phase, mr.Message = phase, msg
+			}
+		}
 		if !mr.Phase.Completed() {
-			wait := max(analysis.NextDue(*mr, metric, status.StartedAt.Time).Sub(now), 100*time.Millisecond)
+			due := analysis.NextDue(*mr, metric, status.StartedAt.Time)
+			if mr.ConsecutiveError > 0 {
+				mr.Message += "; next try at " + due.UTC().Format(time.RFC3339)
+			}
+			wait := max(due.Sub(now), 100*time.Millisecond)
 			if next == 0 || wait < next {
 				next = wait
 			}

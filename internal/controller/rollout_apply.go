@@ -39,7 +39,7 @@ func (r *RolloutReconciler) apply(ctx context.Context, ro *weirv1.Rollout, obs *
 	if !plan.SelectorsFirst {
 		errs = append(errs, r.applySelectors(ctx, ro, obs, plan.Selectors))
 	}
-	errs = append(errs, r.applyAnalysisRuns(ctx, ro, obs, plan.AnalysisRuns))
+	errs = append(errs, r.applyAnalysisRuns(ctx, ro, obs, plan))
 	return errors.Join(errs...)
 }
 
@@ -183,8 +183,10 @@ func (r *RolloutReconciler) applyRoutes(ctx context.Context, ro *weirv1.Rollout,
 	return errors.Join(errs...)
 }
 
-// applyAnalysisRuns creates the runs the plan wants and terminates the others still running.
-func (r *RolloutReconciler) applyAnalysisRuns(ctx context.Context, ro *weirv1.Rollout, obs *observed, want []planner.AnalysisRunPlan) error {
+// applyAnalysisRuns creates the runs the plan wants, deletes those beyond the history limit
+// and terminates the others still running.
+func (r *RolloutReconciler) applyAnalysisRuns(ctx context.Context, ro *weirv1.Rollout, obs *observed, plan *planner.Plan) error {
+	want := plan.AnalysisRuns
 	var errs []error
 	wanted := map[string]bool{}
 	for _, p := range want {
@@ -200,6 +202,10 @@ func (r *RolloutReconciler) applyAnalysisRuns(ctx context.Context, ro *weirv1.Ro
 		if err := r.Client.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
 			errs = append(errs, err)
 		}
+	}
+	for _, name := range plan.DeleteAnalysisRuns {
+		run := &weirv1.AnalysisRun{ObjectMeta: metav1.ObjectMeta{Namespace: ro.Namespace, Name: name}}
+		errs = append(errs, client.IgnoreNotFound(r.Client.Delete(ctx, run)))
 	}
 	for name, run := range obs.runs {
 		if wanted[name] || run.Spec.Terminate || run.Status.Phase.Completed() {

@@ -223,6 +223,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service"))).
 		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("HTTPRoute"))).
 		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
+		Watches(&weirv1.ClusterAnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsUsingClusterTemplate)).
 		Complete(r)
 }
 
@@ -270,6 +271,35 @@ func (r *RolloutReconciler) rolloutsInNamespace(ctx context.Context, o client.Ob
 		}
 	}
 	return reqs
+}
+
+// rolloutsUsingClusterTemplate wakes the Rollouts, in every namespace, whose analyses name a
+// ClusterAnalysisTemplate that changed (a fixed template unblocks them at once, not at the
+// next minute's recheck).
+func (r *RolloutReconciler) rolloutsUsingClusterTemplate(ctx context.Context, o client.Object) []reconcile.Request {
+	var list weirv1.RolloutList
+	if err := r.Client.List(ctx, &list); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, ro := range list.Items {
+		for _, a := range analysesOf(&ro) {
+			if usesClusterTemplate(a.analysis, o.GetName()) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+				break
+			}
+		}
+	}
+	return reqs
+}
+
+func usesClusterTemplate(a weirv1.RolloutAnalysis, name string) bool {
+	for _, t := range a.Templates {
+		if t.ClusterScope && t.TemplateName == name {
+			return true
+		}
+	}
+	return false
 }
 
 func referencedServices(ro *weirv1.Rollout) []string {

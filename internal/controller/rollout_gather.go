@@ -80,7 +80,8 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 			continue
 		}
 		obs.runs[run.Name] = run
-		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError, Terminated: run.Spec.Terminate}
+		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError,
+			Terminated: run.Spec.Terminate, Created: run.CreationTimestamp.Time, Waiting: waitingFor(run)}
 	}
 	return obs, nil
 }
@@ -172,6 +173,19 @@ func derefReplicas(p *int32) int32 {
 		return 1
 	}
 	return *p
+}
+
+// waitingFor says what a running run waits for when a metric's provider doesn't answer.
+func waitingFor(run *weirv1.AnalysisRun) string {
+	if run.Status.Phase.Completed() {
+		return ""
+	}
+	for _, mr := range run.Status.MetricResults {
+		if mr.ConsecutiveError > 0 && !mr.Phase.Completed() && !mr.DryRun {
+			return mr.Name + ": " + mr.Message
+		}
+	}
+	return ""
 }
 
 // revisionNumber reads a ReplicaSet's revision annotation (0 when absent or not a number).

@@ -49,6 +49,10 @@ func (d *decision) runAnalysis(a *weirv1.RolloutAnalysis, base string, field *st
 	name, run, ok := d.wantRun(a, base, field, detail, false)
 	where = fmt.Sprintf("%s: analysis %s", where, name)
 	switch {
+	case ok && !run.Phase.Completed() && run.Waiting != "":
+		d.phase, d.reason, d.blocked = weirv1.PhaseProgressing, weirv1.ReasonWaitingForProvider, true
+		d.message = fmt.Sprintf("%s (%s) can't measure, it goes on by itself once it can: %s", where, detail, run.Waiting)
+		return false
 	case !ok || !run.Phase.Completed():
 		d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonAnalysisRunning
 		d.message = fmt.Sprintf("%s running (%s)", where, detail)

@@ -36,6 +36,9 @@ type decision struct {
 	invalid        bool
 	// exceeded explains a progress deadline that passed.
 	exceeded string
+	// blocked: the release can't go on by its own doing, it waits for a person or for an
+	// analysis provider to answer (kstatus: Stalled, not Reconciling).
+	blocked bool
 }
 
 // Decide returns the whole desired state of a Rollout for what was observed.
@@ -76,6 +79,7 @@ func Decide(in Input) Plan {
 	d.countReplicas()
 	d.trackProgress()
 	d.historyLimit()
+	d.analysisHistoryLimit()
 	d.setConditions()
 	d.plan.Status = d.s
 	d.plan.StatusCanWait = d.statusCanWait()
@@ -252,6 +256,48 @@ func (d *decision) historyLimit() {
 	sort.Slice(old, func(i, j int) bool { return old[i].Created.Before(old[j].Created) })
 	for _, rs := range old[:len(old)-limit] {
 		d.plan.Delete = append(d.plan.Delete, rs.Name)
+	}
+}
+
+// analysisHistoryLimit deletes the oldest finished AnalysisRuns beyond
+// analysisRunHistoryLimit. A run the plan wants, or one the status names (the run a step or
+// a pause refers to), is never deleted, finished or not.
+func (d *decision) analysisHistoryLimit() {
+	limit := 10
+	if d.r.Spec.AnalysisRunHistoryLimit != nil {
+		limit = int(*d.r.Spec.AnalysisRunHistoryLimit)
+	}
+	keep := map[string]bool{}
+	for _, p := range d.plan.AnalysisRuns {
+		keep[p.Name] = true
+	}
+	if c := d.s.Canary; c != nil {
+		keep[c.StepAnalysisRun], keep[c.BackgroundAnalysisRun] = true, true
+	}
+	if b := d.s.BlueGreen; b != nil {
+		keep[b.PrePromotionAnalysisRun], keep[b.PostPromotionAnalysisRun] = true, true
+	}
+	type finished struct {
+		name    string
+		created time.Time
+	}
+	var old []finished
+	for name, run := range d.in.AnalysisRuns {
+		if !keep[name] && (run.Phase.Completed() || run.Terminated) {
+			old = append(old, finished{name, run.Created})
+		}
+	}
+	if len(old) <= limit {
+		return
+	}
+	sort.Slice(old, func(i, j int) bool {
+		if !old[i].created.Equal(old[j].created) {
+			return old[i].created.Before(old[j].created)
+		}
+		return old[i].name < old[j].name
+	})
+	for _, run := range old[:len(old)-limit] {
+		d.plan.DeleteAnalysisRuns = append(d.plan.DeleteAnalysisRuns, run.name)
 	}
 }
 

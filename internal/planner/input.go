@@ -73,6 +73,11 @@ type AnalysisRun struct {
 	Phase   weirv1.AnalysisPhase
 	Message string
 	OnError weirv1.ErrorAction
+	// Waiting says what a running run waits for when it can't measure (its provider doesn't
+	// answer), "" otherwise.
+	Waiting string
+	// Created is when the run was created (the oldest finished runs are deleted first).
+	Created time.Time
 	// Terminated is true once Weir stopped the run (spec.terminate): whatever phase it then
 	// reached, it is never a verdict; a release that needs it again starts a new attempt.
 	Terminated bool

@@ -34,6 +34,8 @@ type Plan struct {
 	SelectorsFirst bool
 	// AnalysisRuns the release needs, by name; runs it no longer needs are terminated.
 	AnalysisRuns []AnalysisRunPlan
+	// DeleteAnalysisRuns are finished runs beyond analysisRunHistoryLimit, by name.
+	DeleteAnalysisRuns []string
 	// ReleaseFinalizer says a Rollout being deleted has given back traffic and selectors
 	// (or given up waiting): its finalizer may go.
 	ReleaseFinalizer bool

@@ -80,7 +80,10 @@ func (d *decision) setConditions() {
 			Message: msg, ObservedGeneration: gen, LastTransitionTime: metav1.NewTime(d.in.Now)})
 	}
 	healthy := d.phase == weirv1.PhaseHealthy
-	stalled := d.phase == weirv1.PhaseDegraded
+	// Stalled in kstatus terms: degraded, or waiting on a person (paused) or on a provider
+	// that doesn't answer. Tools that follow kstatus (Flux, kstatus itself) then flag the
+	// release instead of showing it in progress for ever.
+	stalled := d.phase == weirv1.PhaseDegraded || d.phase == weirv1.PhasePaused || d.blocked
 	set(weirv1.ConditionReady, healthy, d.reason, d.message)
 	set(weirv1.ConditionReconciling, !healthy && !stalled, d.reason, d.message)
 	// Stalled and Paused say "not so" the same way whatever the release does: repeating the

@@ -127,6 +127,9 @@ func genSpec(r *rand.Rand) walkSpec {
 		}
 		ro.Spec.Strategy.BlueGreen = b
 	}
+	if r.IntN(2) == 0 {
+		ro.Spec.AnalysisRunHistoryLimit = ptr.To(r.Int32N(3))
+	}
 	return walkSpec{ro: ro, count: 1 + r.Int32N(5)}
 }
 
@@ -277,6 +280,9 @@ func (s *sim) apply(p Plan) {
 		if *s.route.Weights != t.Weights || !sameSet(s.route.InjectedRules, injected) {
 			s.route.Weights, s.route.InjectedRules, s.route.Accepted = ptr.To(t.Weights), injected, false
 		}
+	}
+	for _, name := range p.DeleteAnalysisRuns {
+		delete(s.runs, name)
 	}
 	wanted := map[string]bool{}
 	for _, r := range p.AnalysisRuns {
