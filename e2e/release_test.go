@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bufio"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +88,44 @@ var _ = Describe("a bad release", func() {
 		after := env.Send(app, 400, 8)
 		Expect(after.Share("v1")).To(Equal(100.0))
 		Expect(rollout(app).Status.Phase).To(Equal(weirv1.PhaseDegraded))
+
+		// What an SRE's Prometheus scrapes from the running controller says the same.
+		series := func(name string, labels ...string) string {
+			return name + `{` + strings.Join(append([]string{`namespace="` + app.Namespace + `"`, `rollout="` + app.Name + `"`}, labels...), ",") + `}`
+		}
+		Eventually(func() map[string]float64 { return scrape(env.ControllerMetricsURL) }, timeout, poll).Should(And(
+			HaveKeyWithValue(series("weir_rollout_phase", `phase="Degraded"`), 1.0),
+			HaveKeyWithValue(series("weir_rollout_phase", `phase="Healthy"`), 0.0),
+			HaveKeyWithValue(series("weir_rollout_aborts_total", `reason="AnalysisFailed"`), 1.0),
+			HaveKeyWithValue(series("weir_rollout_canary_weight", `kind="desired"`), 0.0),
+			HaveKeyWithValue(series("weir_rollout_canary_weight", `kind="verified"`), 0.0),
+			HaveKeyWithValue(series("weir_analysis_runs_total", `phase="Failed"`), 1.0),
+			HaveKey(series("weir_analysis_measurements_total", `metric="error-rate"`, `phase="Failed"`)),
+			HaveKey("weir_decision_duration_seconds_count"),
+		))
 	})
 })
+
+// scrape reads a Prometheus text endpoint into series → value (labels as written).
+func scrape(url string) map[string]float64 {
+	resp, err := http.Get(url)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if strings.HasPrefix(line, "#") || i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}
 
 // failingMeasurementTime is when the analysis got the answer that failed it.
 func failingMeasurementTime(app stack.App) time.Time {

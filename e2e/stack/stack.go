@@ -31,6 +31,8 @@ type Stack struct {
 	GatewayPort int
 	// LogDir holds every process's log.
 	LogDir string
+	// ControllerMetricsURL is weir-controller's metrics endpoint (/metrics).
+	ControllerMetricsURL string
 
 	root, bin   string
 	cancel      context.CancelFunc
@@ -115,6 +117,7 @@ func (s *Stack) StartController() error {
 	if err != nil {
 		return err
 	}
+	s.ControllerMetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)
 	return s.controller.WaitHTTP(fmt.Sprintf("http://127.0.0.1:%d/readyz", probes))
 }
 

@@ -73,7 +73,9 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 		due := analysis.NextDue(*mr, metric, status.StartedAt.Time)
 		if !run.Spec.Terminate && !now.Before(due) {
-			analysis.Record(mr, metric, r.measure(ctx, &run, judge, args))
+			m := r.measure(ctx, &run, judge, args)
+			analysis.Record(mr, metric, m)
+			observeMeasurement(&run, metric.Name, m)
 			now = r.Now()
 		}
 		rules := analysis.Rules{Terminated: run.Spec.Terminate, RetryErrors: run.Spec.OnError == weirv1.ErrorActionRetry}
@@ -107,6 +109,8 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, err
 	}
 	if status.Phase.Completed() {
+		observeRunEnd(&run, status.Phase)
+		ctrl.LoggerFrom(ctx).V(1).Info("analysis run ended", "phase", status.Phase, "message", status.Message)
 		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{RequeueAfter: next}, nil

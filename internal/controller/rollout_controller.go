@@ -71,6 +71,9 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.Client.Get(ctx, req.NamespacedName, &ro); err != nil {
 		r.written.forget(req.NamespacedName)
 		r.held.release(req.NamespacedName)
+		if apierrors.IsNotFound(err) {
+			forgetRollout(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if r.written.behind(req.NamespacedName, ro.ResourceVersion, time.Now()) { // wall clock: it bounds real waiting
@@ -93,7 +96,10 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if obs.collision {
 		return r.bumpCollisionCount(ctx, &ro)
 	}
+	started := time.Now()
 	plan := planner.Decide(obs.input)
+	timeDecision(started)
+	logDecision(ctx, &ro, &plan)
 	applyErr := r.apply(ctx, &ro, obs, &plan)
 	// Never write what didn't change; a change the plan says can wait is held a moment.
 	changed := !equality.Semantic.DeepEqual(ro.Status, plan.Status)
@@ -104,6 +110,7 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if held == 0 {
 		r.held.release(req.NamespacedName)
 	}
+	before := ro.Status
 	if changed && held == 0 {
 		if err := r.writeStatus(ctx, &ro, plan.Status); apierrors.IsConflict(err) {
 			// Read from a cache that was behind, or an operator request arrived meanwhile:
@@ -113,6 +120,7 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			return ctrl.Result{}, err
 		}
 	}
+	observeRollout(&ro, before, plan.Status)
 	// Events only once the decision is recorded: a retried decision must not repeat them.
 	for _, e := range plan.Events {
 		kind := corev1.EventTypeNormal
@@ -120,6 +128,12 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			kind = corev1.EventTypeWarning
 		}
 		r.Recorder.Eventf(&ro, nil, kind, e.Reason, "Release", "%s", e.Message)
+	}
+	if applyErr != nil && onlyConflicts(applyErr) {
+		// Someone else wrote a route or a Service between Weir's read and its write (after a
+		// restart, often Weir itself): an ordinary retry, not an error to alert on.
+		ctrl.LoggerFrom(ctx).V(1).Info("an object changed while Weir wrote it; deciding again", "error", applyErr.Error())
+		return ctrl.Result{Requeue: true}, nil
 	}
 	if applyErr != nil {
 		return ctrl.Result{}, applyErr

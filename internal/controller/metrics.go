@@ -1,0 +1,118 @@
+package controller
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// Weir's own metrics, served with controller-runtime's on the manager's metrics endpoint
+// (--metrics-bind-address). docs/observability.md lists them with example alerts.
+var (
+	rolloutPhase = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "weir_rollout_phase",
+		Help: "1 for the Rollout's current phase (Progressing, Paused, Healthy, Degraded), 0 for the others.",
+	}, []string{"namespace", "rollout", "phase"})
+	rolloutStep = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "weir_rollout_step",
+		Help: "The step index a canary release is at (the number of steps once done), or a blue-green release's stage (0 preview, 1 switched, 2 done).",
+	}, []string{"namespace", "rollout"})
+	rolloutWeight = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "weir_rollout_canary_weight",
+		Help: "Percent of traffic for the canary (preview) Service: kind=desired is what Weir asks of the routes, kind=verified what every route reads back (-1 while they disagree or haven't accepted it).",
+	}, []string{"namespace", "rollout", "kind"})
+	rolloutAborts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_rollout_aborts_total",
+		Help: "Releases aborted, by reason (AnalysisFailed, AnalysisError, OperatorAbort, ProgressDeadlineExceeded).",
+	}, []string{"namespace", "rollout", "reason"})
+	decisionSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "weir_decision_duration_seconds",
+		Help:    "Time the planner takes to decide one reconcile (the pure decision, without reading or writing).",
+		Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1 µs … 0.26 s
+	})
+	analysisMeasurements = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_analysis_measurements_total",
+		Help: "Analysis measurements taken, by verdict (Successful, Failed, Inconclusive, Error, Pending for no data yet).",
+	}, []string{"namespace", "rollout", "metric", "phase"})
+	analysisValue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "weir_analysis_measurement_value",
+		Help: "The latest value a metric measured, when it was one number (the run it belongs to in the run label).",
+	}, []string{"namespace", "rollout", "run", "metric"})
+	analysisRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_analysis_runs_total",
+		Help: "AnalysisRuns that ended, by verdict (Successful, Failed, Inconclusive, Error).",
+	}, []string{"namespace", "rollout", "phase"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(rolloutPhase, rolloutStep, rolloutWeight, rolloutAborts, decisionSeconds,
+		analysisMeasurements, analysisValue, analysisRuns)
+}
+
+var phases = []weirv1.RolloutPhase{weirv1.PhaseProgressing, weirv1.PhasePaused, weirv1.PhaseHealthy, weirv1.PhaseDegraded}
+
+// observeRollout exports a Rollout's written status; before is the status it replaced (an
+// abort is counted once, when it is first written).
+func observeRollout(ro *weirv1.Rollout, before, now weirv1.RolloutStatus) {
+	ns, name := ro.Namespace, ro.Name
+	for _, p := range phases {
+		v := 0.0
+		if now.Phase == p {
+			v = 1
+		}
+		rolloutPhase.WithLabelValues(ns, name, string(p)).Set(v)
+	}
+	if now.CurrentStepIndex != nil {
+		rolloutStep.WithLabelValues(ns, name).Set(float64(*now.CurrentStepIndex))
+	}
+	var w *weirv1.Weights
+	if now.Canary != nil {
+		w = now.Canary.Weights
+	} else if now.BlueGreen != nil {
+		w = now.BlueGreen.Weights
+	}
+	if w != nil {
+		rolloutWeight.WithLabelValues(ns, name, "desired").Set(float64(w.Desired.Canary))
+		verified := -1.0
+		if w.Verified != nil && *w.Verified == w.Desired {
+			verified = float64(w.Verified.Canary)
+		}
+		rolloutWeight.WithLabelValues(ns, name, "verified").Set(verified)
+	}
+	if now.Aborted != nil && (before.Aborted == nil || !before.Aborted.At.Equal(&now.Aborted.At)) {
+		rolloutAborts.WithLabelValues(ns, name, now.Aborted.Reason).Inc()
+	}
+}
+
+// forgetRollout drops the series of a Rollout that is gone (counters too: a Rollout of the
+// same name later starts from zero, which rate() reads as a reset).
+func forgetRollout(ns, name string) {
+	labels := prometheus.Labels{"namespace": ns, "rollout": name}
+	for _, v := range []*prometheus.MetricVec{rolloutPhase.MetricVec, rolloutStep.MetricVec, rolloutWeight.MetricVec,
+		rolloutAborts.MetricVec, analysisMeasurements.MetricVec, analysisValue.MetricVec, analysisRuns.MetricVec} {
+		v.DeletePartialMatch(labels)
+	}
+}
+
+// observeMeasurement exports one measurement of a run's metric.
+func observeMeasurement(run *weirv1.AnalysisRun, metric string, m weirv1.Measurement) {
+	rollout := run.Labels[rolloutLabel]
+	analysisMeasurements.WithLabelValues(run.Namespace, rollout, metric, string(m.Phase)).Inc()
+	if v, err := strconv.ParseFloat(m.Value, 64); err == nil {
+		analysisValue.WithLabelValues(run.Namespace, rollout, run.Name, metric).Set(v)
+	}
+}
+
+// observeRunEnd counts a run's verdict and drops its value series (the run is done).
+func observeRunEnd(run *weirv1.AnalysisRun, phase weirv1.AnalysisPhase) {
+	rollout := run.Labels[rolloutLabel]
+	analysisRuns.WithLabelValues(run.Namespace, rollout, string(phase)).Inc()
+	analysisValue.DeletePartialMatch(prometheus.Labels{"namespace": run.Namespace, "run": run.Name})
+}
+
+// timeDecision measures one planner decision.
+func timeDecision(start time.Time) { decisionSeconds.Observe(time.Since(start).Seconds()) }
