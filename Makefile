@@ -67,6 +67,8 @@ bench: tools ## Measure step overhead, abort reaction, throughput at 500 Rollout
 .PHONY: test
 test: tools verify-generated fmt-check vet ## Everything: generated files current, vet, unit tests, control-plane tests.
 	KUBEBUILDER_ASSETS=$(BIN) WEIR_BIN=$(BIN) go test $(GO_TEST_FLAGS) ./...
+	@# go test hides a passing test's log: show how many random walks of the planner ran.
+	@go test -count=1 -run TestRandomWalkInvariants -v ./internal/planner | grep -E 'random walks|^(ok|FAIL|---)'
 
 DEMO_DIR ?= $(or $(TMPDIR),/tmp)/weir-demo-stack
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -90,8 +91,10 @@ var _ = Describe("a bad release", func() {
 		Expect(rollout(app).Status.Phase).To(Equal(weirv1.PhaseDegraded))
 
 		// What an SRE's Prometheus scrapes from the running controller says the same.
-		series := func(name string, labels ...string) string {
-			return name + `{` + strings.Join(append([]string{`namespace="` + app.Namespace + `"`, `rollout="` + app.Name + `"`}, labels...), ",") + `}`
+		series := func(name string, labels ...string) string { // labels sorted, as the exposition format writes them
+			all := append([]string{`namespace="` + app.Namespace + `"`, `rollout="` + app.Name + `"`}, labels...)
+			sort.Strings(all)
+			return name + `{` + strings.Join(all, ",") + `}`
 		}
 		Eventually(func() map[string]float64 { return scrape(env.ControllerMetricsURL) }, timeout, poll).Should(And(
 			HaveKeyWithValue(series("weir_rollout_phase", `phase="Degraded"`), 1.0),

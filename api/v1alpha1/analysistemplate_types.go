@@ -174,6 +174,7 @@ type JudgeProvider struct {
 	// +optional
 	Window Duration `json:"window,omitempty"`
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^(0+([.]0+)?(ms|s|m|h))+$')",message="step must be longer than 0"
 	Step Duration `json:"step,omitempty"`
 	// Direction that is bad for the canary: Increase (e.g. latency, the default), Decrease
 	// (e.g. throughput) or Either.
@@ -184,9 +185,13 @@ type JudgeProvider struct {
 	// EffectSize is the smallest relative difference of the medians that matters (default
 	// 0.1: a canary 10% slower). Smaller differences pass even when significant.
 	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+([.][0-9]+)?$')",message="effectSize must be a non-negative number such as 0.1"
 	EffectSize *string `json:"effectSize,omitempty"`
 	// Confidence required to call a difference (default 0.95).
 	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^0[.][0-9]+$') && double(self) > 0.5",message="confidence must be a number between 0.5 and 1, such as 0.95"
 	Confidence *string `json:"confidence,omitempty"`
 	// MinSamples each side needs before judging; fewer is no data (default 10).
 	// +kubebuilder:validation:Minimum=3

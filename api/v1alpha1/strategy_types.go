@@ -256,6 +256,8 @@ type ArgumentValueFrom struct {
 type FieldRef struct {
 	// FieldPath such as metadata.name.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=320
+	// +kubebuilder:validation:XValidation:rule="self in ['metadata.name', 'metadata.namespace'] || self.matches('^metadata[.](labels|annotations)[[]\\x27[^\\x27]+\\x27[]]$')",message="fieldPath must be metadata.name, metadata.namespace, metadata.labels['key'] or metadata.annotations['key']"
 	FieldPath string `json:"fieldPath"`
 }
 

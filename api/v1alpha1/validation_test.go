@@ -97,7 +97,17 @@ func metric(t *weirv1.AnalysisTemplate) *weirv1.Metric { return &t.Spec.Metrics[
 // an object the API server accepts, so a refusal is caused by that change alone.
 func TestValidObjectsAreAccepted(t *testing.T) {
 	ctx := context.Background()
-	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template")} {
+	withArgs := validRollout("ok-args")
+	withArgs.Spec.Strategy.Canary.Steps[2].Analysis.Args = []weirv1.AnalysisRunArgument{
+		{Name: "team", ValueFrom: &weirv1.ArgumentValueFrom{FieldRef: &weirv1.FieldRef{FieldPath: "metadata.labels['team']"}}},
+		{Name: "owner", ValueFrom: &weirv1.ArgumentValueFrom{FieldRef: &weirv1.FieldRef{FieldPath: "metadata.annotations['example.com/owner']"}}},
+		{Name: "name", ValueFrom: &weirv1.ArgumentValueFrom{FieldRef: &weirv1.FieldRef{FieldPath: "metadata.name"}}},
+	}
+	judge := validTemplate("ok-judge")
+	judge.Spec.Metrics[0].Provider = weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{
+		Prometheus:  weirv1.PrometheusEndpoint{Address: "http://prometheus:9090"},
+		CanaryQuery: "a", BaselineQuery: "b", Step: "500ms", EffectSize: ptr.To("0.1"), Confidence: ptr.To("0.99")}}
+	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("valid %T refused: %v", obj, err)
 		}
@@ -210,6 +220,22 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 		{"prometheus header name with a space", template(func(a *weirv1.AnalysisTemplate) {
 			metric(a).Provider.Prometheus.Headers = []weirv1.HTTPHeader{{Name: "X Org", Value: "1"}}
 		}), []string{"spec.metrics[0].provider.prometheus.headers[0].name", "should match"}},
+		{"fieldPath Weir can't read", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps[2].Analysis.Args = []weirv1.AnalysisRunArgument{{Name: "a",
+				ValueFrom: &weirv1.ArgumentValueFrom{FieldRef: &weirv1.FieldRef{FieldPath: "spec.replicas"}}}}
+		}), []string{"spec.strategy.canary.steps[2].analysis.args[0].valueFrom.fieldRef.fieldPath", "metadata.labels['key']"}},
+		{"judge effectSize not a number", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{Prometheus: weirv1.PrometheusEndpoint{Address: "http://p:9090"},
+				CanaryQuery: "a", BaselineQuery: "b", EffectSize: ptr.To("ten percent")}}
+		}), []string{"spec.metrics[0].provider.judge.effectSize", "non-negative number"}},
+		{"judge confidence 1.5", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{Prometheus: weirv1.PrometheusEndpoint{Address: "http://p:9090"},
+				CanaryQuery: "a", BaselineQuery: "b", Confidence: ptr.To("1.5")}}
+		}), []string{"spec.metrics[0].provider.judge.confidence", "between 0.5 and 1"}},
+		{"judge step 0s", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{Prometheus: weirv1.PrometheusEndpoint{Address: "http://p:9090"},
+				CanaryQuery: "a", BaselineQuery: "b", Step: "0s"}}
+		}), []string{"spec.metrics[0].provider.judge.step", "longer than 0"}},
 		{"metric without provider", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider = weirv1.MetricProvider{} }),
 			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus or judge"}},
 		{"prometheus address without scheme", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "prometheus:9090" }),
