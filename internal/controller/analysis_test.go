@@ -156,6 +156,21 @@ func TestHealthyAnalysisPromotes(t *testing.T) {
 	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(3)))
 }
 
+// releaseUntilMeasured releases an image and waits for the step analysis's first good
+// measurement; it returns the run's name.
+func (r *release) releaseUntilMeasured(image string) string {
+	r.setImage(image)
+	var runName string
+	r.g.Eventually(func() int32 {
+		runName = r.get().Status.Canary.StepAnalysisRun
+		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
+			return run.Status.MetricResults[0].Successful
+		}
+		return 0
+	}, timeout, poll).Should(BeNumerically(">=", 1), "a first good measurement")
+	return runName
+}
+
 // TestPrometheusOutagePausesNotAborts: with onError: Pause, Prometheus goes away
 // mid-analysis. The run ends in Error after consecutiveErrorLimit failed queries and the
 // Rollout pauses with traffic where it was; with Prometheus back, resume runs the analysis
@@ -170,15 +185,7 @@ func TestPrometheusOutagePausesNotAborts(t *testing.T) {
 	r.create(r.rollout(4, setWeight(20), analysisStep()))
 	r.waitHealthy()
 
-	r.setImage("web:2")
-	var runName string
-	g.Eventually(func() int32 {
-		runName = r.get().Status.Canary.StepAnalysisRun
-		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
-			return run.Status.MetricResults[0].Successful
-		}
-		return 0
-	}, timeout, poll).Should(BeNumerically(">=", 1), "a first good measurement")
+	runName := r.releaseUntilMeasured("web:2")
 	tr.prom.Stop()
 
 	g.Eventually(func() string {
@@ -259,15 +266,7 @@ func TestPrometheusOutageContinuesByItself(t *testing.T) {
 	r.create(r.rollout(2, setWeight(20), analysisStep()))
 	r.waitHealthy()
 
-	r.setImage("web:2")
-	var runName string
-	g.Eventually(func() int32 {
-		runName = r.get().Status.Canary.StepAnalysisRun
-		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
-			return run.Status.MetricResults[0].Successful
-		}
-		return 0
-	}, timeout, poll).Should(BeNumerically(">=", 1), "a first good measurement")
+	runName := r.releaseUntilMeasured("web:2")
 	tr.prom.Stop()
 
 	condition := func(ro *weirv1.Rollout, t string) metav1.Condition {
