@@ -12,11 +12,14 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// runArgoLua runs a script the way Argo CD's Lua VM does (util/lua in argo-cd): a fresh
-// state with only the package, base and table libraries and a "safe" os library (time and
-// date), the live object as the global `obj` (maps and lists become tables), a one-second
-// budget, and the returned value encoded to JSON. Scripts that pass here use nothing Argo CD
-// leaves out — notably the string library.
+// runArgoLua runs a script the way Argo CD's Lua VM does (util/lua in argo-cd v2.14, the
+// same in v3.6): a fresh state with only the package, base and table libraries, the live
+// object as the global `obj` (maps and lists become tables), a one-second budget, and the
+// returned value encoded to JSON. Its "safe" os library (time and date) is reachable only
+// through require("os"): Argo CD registers it under the table library's name, so there is
+// no global `os` (a real Argo CD v2.14.21 failed every action that called os.date with
+// "attempt to index a non-table object(nil) with key 'date'"). Scripts that pass here use
+// nothing Argo CD leaves out — notably the string library and the global os.
 func runArgoLua(script string, obj map[string]any) (any, error) {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer L.Close()
@@ -34,7 +37,7 @@ func runArgoLua(script string, obj map[string]any) (any, error) {
 	for _, name := range []string{"time", "date"} {
 		safe.RawSetString(name, full.RawGetString(name))
 	}
-	L.SetGlobal(lua.OsLibName, safe)
+	L.SetGlobal(lua.OsLibName, lua.LNil)
 	L.PreloadModule(lua.OsLibName, func(L *lua.LState) int { L.Push(safe); return 1 })
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

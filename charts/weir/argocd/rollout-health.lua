@@ -1,6 +1,7 @@
 -- Argo CD health check for rollouts.weir.dev/Rollout.
 -- Argo CD sets `obj` to the live object and reads {status=..., message=...} back. Only its
--- base, table and os libraries are loaded (no string library), so plain operators only.
+-- base, table and package libraries are loaded (no string library, and os only through
+-- require("os")), so plain operators only.
 
 -- The chart's argocd.kit.promotionGateHealthy turns this on: a release waiting at a
 -- `pause: {}` step is then Healthy instead of Suspended, so Argo CD syncs (and their

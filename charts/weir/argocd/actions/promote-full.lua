@@ -1,6 +1,8 @@
 -- Argo CD action "promote-full": ask Weir to skip the remaining steps: the new revision takes all traffic.
 -- Requests live in status, so Git's spec never changes: Argo CD sees the status change in
 -- the returned object and sends it to the Rollout's status subresource.
+-- Argo CD has no global os: its safe os library (time, date) comes through require.
+local os = require("os")
 if obj.status == nil then
   obj.status = {}
 end
