@@ -81,7 +81,7 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 		}
 		obs.runs[run.Name] = run
 		obs.input.AnalysisRuns[run.Name] = planner.AnalysisRun{Phase: run.Status.Phase, Message: run.Status.Message, OnError: run.Spec.OnError,
-			Terminated: run.Spec.Terminate, Created: run.CreationTimestamp.Time, Waiting: waitingFor(run)}
+			Terminated: run.Spec.Terminate, Created: runStart(run), Waiting: waitingFor(run)}
 	}
 	return obs, nil
 }
@@ -173,6 +173,15 @@ func derefReplicas(p *int32) int32 {
 		return 1
 	}
 	return *p
+}
+
+// runStart orders runs by age: when the run started measuring (to the microsecond: two runs
+// can be created within a second), else when it was created.
+func runStart(run *weirv1.AnalysisRun) time.Time {
+	if run.Status.StartedAt != nil {
+		return run.Status.StartedAt.Time
+	}
+	return run.CreationTimestamp.Time
 }
 
 // waitingFor says what a running run waits for when a metric's provider doesn't answer.

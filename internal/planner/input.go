@@ -76,7 +76,8 @@ type AnalysisRun struct {
 	// Waiting says what a running run waits for when it can't measure (its provider doesn't
 	// answer), "" otherwise.
 	Waiting string
-	// Created is when the run was created (the oldest finished runs are deleted first).
+	// Created is when the run started (or was created): the oldest finished runs are
+	// deleted first.
 	Created time.Time
 	// Terminated is true once Weir stopped the run (spec.terminate): whatever phase it then
 	// reached, it is never a verdict; a release that needs it again starts a new attempt.
