@@ -13,9 +13,10 @@ all: build
 ##@ Development
 
 .PHONY: tools
-tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen and Traefik into bin/ (cold: ~15 min); install Prometheus.
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen, Traefik and Argo CD into bin/ (cold: ~20 min); install Prometheus.
 	hack/tools.sh
 	hack/traefik.sh
+	hack/argocd.sh
 	hack/prometheus.sh
 
 .PHONY: generate

@@ -177,31 +177,33 @@ const (
 `
 )
 
+// rolloutHealthCases: the health of a Rollout in each situation, as the kit must report it.
+var rolloutHealthCases = []struct {
+	name        string
+	status      string
+	want        health
+	wantGateOpt *health // with promotionGateHealthy; nil: same as want
+}{
+	{"no status yet", "", health{"Progressing", "Waiting for Weir to report the Rollout's status"}, nil},
+	{"status of an older generation", statusStale, health{"Progressing", "Waiting for Weir to observe generation 3"}, nil},
+	{"healthy", statusHealthy, health{"Healthy", "4 pods of revision 6b8f available, all traffic on it"}, nil},
+	{"stepping through a timed pause", statusStepping, health{"Progressing", "pausing 5m at 20% before step 3"}, nil},
+	{"waiting at pause: {}", statusWaitingForPromotion,
+		health{"Suspended", "Waiting for promotion (promote action or kubectl weir promote): waiting at step 10/10 until promoted"},
+		&health{"Healthy", "Waiting for promotion: waiting at step 10/10 until promoted"}},
+	{"paused by an operator", statusOperatorPause,
+		health{"Suspended", "Paused (OperatorPause): paused by alice; resume with 'kubectl weir resume backend'"}, nil},
+	{"paused by an analysis error", statusAnalysisError,
+		health{"Suspended", "Paused (AnalysisError): analysis backend-7c9d-3 could not query Prometheus"}, nil},
+	{"aborted by a failed analysis", statusAnalysisFailed,
+		health{"Degraded", "Release aborted (AnalysisFailed): error-rate failed 2 of 10 measurements"}, nil},
+	{"aborted by an operator", statusOperatorAbort, health{"Degraded", "Release aborted (OperatorAbort): aborted by argocd"}, nil},
+	{"progress deadline exceeded", statusDeadline, health{"Degraded", "no progress for 10m0s while waiting for pods"}, nil},
+}
+
 func TestRolloutHealth(t *testing.T) {
 	plain, gate := renderKit(t, false), renderKit(t, true)
-	cases := []struct {
-		name        string
-		status      string
-		want        health
-		wantGateOpt *health // with promotionGateHealthy; nil: same as want
-	}{
-		{"no status yet", "", health{"Progressing", "Waiting for Weir to report the Rollout's status"}, nil},
-		{"status of an older generation", statusStale, health{"Progressing", "Waiting for Weir to observe generation 3"}, nil},
-		{"healthy", statusHealthy, health{"Healthy", "4 pods of revision 6b8f available, all traffic on it"}, nil},
-		{"stepping through a timed pause", statusStepping, health{"Progressing", "pausing 5m at 20% before step 3"}, nil},
-		{"waiting at pause: {}", statusWaitingForPromotion,
-			health{"Suspended", "Waiting for promotion (promote action or kubectl weir promote): waiting at step 10/10 until promoted"},
-			&health{"Healthy", "Waiting for promotion: waiting at step 10/10 until promoted"}},
-		{"paused by an operator", statusOperatorPause,
-			health{"Suspended", "Paused (OperatorPause): paused by alice; resume with 'kubectl weir resume backend'"}, nil},
-		{"paused by an analysis error", statusAnalysisError,
-			health{"Suspended", "Paused (AnalysisError): analysis backend-7c9d-3 could not query Prometheus"}, nil},
-		{"aborted by a failed analysis", statusAnalysisFailed,
-			health{"Degraded", "Release aborted (AnalysisFailed): error-rate failed 2 of 10 measurements"}, nil},
-		{"aborted by an operator", statusOperatorAbort, health{"Degraded", "Release aborted (OperatorAbort): aborted by argocd"}, nil},
-		{"progress deadline exceeded", statusDeadline, health{"Degraded", "no progress for 10m0s while waiting for pods"}, nil},
-	}
-	for _, c := range cases {
+	for _, c := range rolloutHealthCases {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
 			g.Expect(runHealth(t, plain.rolloutHealth, rollout(t, c.status))).To(Equal(c.want))
@@ -214,24 +216,26 @@ func TestRolloutHealth(t *testing.T) {
 	}
 }
 
+// analysisRunHealthCases: the health of an AnalysisRun in each phase.
+var analysisRunHealthCases = []struct {
+	status string
+	want   health
+}{
+	{"", health{"Progressing", "Waiting for the first measurement"}},
+	{"status:\n  phase: Pending\n", health{"Progressing", "Analysis Pending"}},
+	{"status:\n  phase: Running\n  message: 3 of 10 measurements\n", health{"Progressing", "3 of 10 measurements"}},
+	{"status:\n  phase: Successful\n", health{"Healthy", "Analysis Successful"}},
+	{"status:\n  phase: Failed\n  message: error-rate failed\n", health{"Degraded", "error-rate failed"}},
+	{"status:\n  phase: Error\n  message: Prometheus unreachable\n", health{"Degraded", "Prometheus unreachable"}},
+	{"status:\n  phase: Inconclusive\n  message: no data\n", health{"Suspended", "no data"}},
+}
+
 func TestAnalysisRunHealth(t *testing.T) {
 	k := renderKit(t, false)
 	run := func(status string) map[string]any {
 		return object(t, "apiVersion: rollouts.weir.dev/v1alpha1\nkind: AnalysisRun\nmetadata:\n  name: backend-7c9d-3\n"+status)
 	}
-	cases := []struct {
-		status string
-		want   health
-	}{
-		{"", health{"Progressing", "Waiting for the first measurement"}},
-		{"status:\n  phase: Pending\n", health{"Progressing", "Analysis Pending"}},
-		{"status:\n  phase: Running\n  message: 3 of 10 measurements\n", health{"Progressing", "3 of 10 measurements"}},
-		{"status:\n  phase: Successful\n", health{"Healthy", "Analysis Successful"}},
-		{"status:\n  phase: Failed\n  message: error-rate failed\n", health{"Degraded", "error-rate failed"}},
-		{"status:\n  phase: Error\n  message: Prometheus unreachable\n", health{"Degraded", "Prometheus unreachable"}},
-		{"status:\n  phase: Inconclusive\n  message: no data\n", health{"Suspended", "no data"}},
-	}
-	for _, c := range cases {
+	for _, c := range analysisRunHealthCases {
 		NewWithT(t).Expect(runHealth(t, k.analysisRunHealth, run(c.status))).To(Equal(c.want), c.status)
 	}
 }
@@ -242,28 +246,29 @@ var allActions = map[string]string{
 	"retry": "Retry", "pause": "Pause", "resume": "Resume",
 }
 
+// discoveryCases: enabled lists the actions offered in each state; the others must be disabled. They
+// mirror what internal/planner/requests.go accepts.
+var discoveryCases = []struct {
+	name    string
+	status  string
+	enabled []string
+}{
+	{"no status yet", "", nil},
+	{"healthy, nothing to release", statusHealthy, nil},
+	{"stepping", statusStepping, []string{"abort", "pause", "promote", "promote-full"}},
+	{"waiting at pause: {}", statusWaitingForPromotion, []string{"abort", "pause", "promote", "promote-full"}},
+	{"paused by an operator", statusOperatorPause, []string{"abort", "promote", "promote-full", "resume"}},
+	{"paused by an analysis error", statusAnalysisError, []string{"abort", "promote", "promote-full", "resume"}},
+	{"aborted", statusAnalysisFailed, []string{"retry"}},
+	{"a request is pending", statusRequestPending, nil},
+}
+
 func TestRolloutActionDiscovery(t *testing.T) {
 	k := renderKit(t, false)
 	g := NewWithT(t)
 	g.Expect(slices.Sorted(maps.Keys(k.actions))).To(Equal(slices.Sorted(maps.Keys(allActions))), "a definition per request")
 
-	// enabled lists the actions offered in each state; the others must be disabled. They
-	// mirror what internal/planner/requests.go accepts.
-	cases := []struct {
-		name    string
-		status  string
-		enabled []string
-	}{
-		{"no status yet", "", nil},
-		{"healthy, nothing to release", statusHealthy, nil},
-		{"stepping", statusStepping, []string{"abort", "pause", "promote", "promote-full"}},
-		{"waiting at pause: {}", statusWaitingForPromotion, []string{"abort", "pause", "promote", "promote-full"}},
-		{"paused by an operator", statusOperatorPause, []string{"abort", "promote", "promote-full", "resume"}},
-		{"paused by an analysis error", statusAnalysisError, []string{"abort", "promote", "promote-full", "resume"}},
-		{"aborted", statusAnalysisFailed, []string{"retry"}},
-		{"a request is pending", statusRequestPending, nil},
-	}
-	for _, c := range cases {
+	for _, c := range discoveryCases {
 		out, err := runArgoLua(k.discovery, rollout(t, c.status))
 		g.Expect(err).NotTo(HaveOccurred(), c.name)
 		got := out.(map[string]any)
