@@ -4,7 +4,7 @@
 # follows argv[0] or ARGOCD_BINARY_NAME). The packaging suite runs Weir's Argo CD kit (health
 # and action scripts, as merged into argocd-cm) through it: Argo CD's own Lua VM, no
 # stand-in. Idempotent: skipped when bin/argocd exists and bin/.stamps/argocd names the pinned
-# version. A cold build takes ~4.5 minutes on 2 cores; a warm one ~20 s.
+# version. A cold build takes ~7 minutes on 2 cores (5 of them compiling); a warm one ~30 s.
 #
 # `go install …@VERSION` is refused because Argo CD's go.mod has replace directives, so a
 # scratch module in bin/.scratch/argocd-VERSION requires Argo CD and carries its replace block
@@ -57,7 +57,7 @@ GO
   touch "$dir/.ready"
 fi
 
-log "building argocd $ARGOCD_VERSION (cold: ~4.5 min on 2 cores)"
+log "building argocd $ARGOCD_VERSION (cold: ~5 min on 2 cores)"
 start=$(date +%s)
 (
   cd "$dir"
