@@ -85,7 +85,9 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	case !deleting && !ours:
 		// Before anything else, so that a Rollout deleted at any later moment gives its
 		// routes and Services back first.
-		if err := r.patchFinalizers(ctx, &ro, controllerutil.AddFinalizer); err != nil {
+		if err := r.patchFinalizers(ctx, &ro, controllerutil.AddFinalizer); apierrors.IsConflict(err) {
+			return ctrl.Result{Requeue: true}, nil // changed meanwhile: an ordinary retry
+		} else if err != nil {
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
 	}
@@ -139,7 +141,12 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, applyErr
 	}
 	if plan.ReleaseFinalizer {
-		return ctrl.Result{}, client.IgnoreNotFound(r.patchFinalizers(ctx, &ro, controllerutil.RemoveFinalizer))
+		if err := r.patchFinalizers(ctx, &ro, controllerutil.RemoveFinalizer); apierrors.IsConflict(err) {
+			return ctrl.Result{Requeue: true}, nil
+		} else if err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		return ctrl.Result{}, nil
 	}
 	res := ctrl.Result{}
 	if plan.RequeueAfter > 0 {
