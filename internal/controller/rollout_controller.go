@@ -184,6 +184,7 @@ func (r *RolloutReconciler) writeStatus(ctx context.Context, ro *weirv1.Rollout,
 		return err
 	}
 	r.written.wrote(client.ObjectKeyFromObject(ro), updated.ResourceVersion, time.Now())
+	ro.ResourceVersion = updated.ResourceVersion // what a later write of this reconcile is guarded by
 	return nil
 }
 
