@@ -97,6 +97,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		}
 		if d.s.Paused != nil {
 			routeWeight = min(routeWeight, d.pausedWeight())
+			d.holdPausedCanary()
 		}
 		headers, mirrors := InjectedRoutes(c.Steps, i)
 		d.setTraffic(c.TrafficRouting, routeWeight, headers, mirrors)
@@ -146,19 +147,8 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 }
 
 // pausedWeight holds a paused release where it was: the routes keep the canary weight last
-// asked for (pods coming up don't raise it), and without routes, where the pods' share is
-// the traffic, the new revision doesn't grow (the stable one may). It returns the highest
-// route weight allowed.
+// asked for, however many canary pods come up meanwhile.
 func (d *decision) pausedWeight() int32 {
-	if d.r.Spec.Strategy.Canary.TrafficRouting == nil {
-		hash := d.in.CurrentHash
-		current := int32(0)
-		if rs := d.byHash[hash]; rs != nil {
-			current = rs.Replicas
-		}
-		d.plan.Scale[hash] = min(d.plan.Scale[hash], current)
-		return 0
-	}
 	if w := d.r.Status.Canary; w != nil && w.Weights != nil {
 		return w.Weights.Desired.Canary
 	}
@@ -169,6 +159,20 @@ func (d *decision) pausedWeight() int32 {
 		}
 	}
 	return 0
+}
+
+// holdPausedCanary is pausedWeight without routes, where the pods' share is the traffic: the
+// new revision doesn't grow while paused (the stable one may).
+func (d *decision) holdPausedCanary() {
+	if d.r.Spec.Strategy.Canary.TrafficRouting != nil {
+		return
+	}
+	hash := d.in.CurrentHash
+	current := int32(0)
+	if rs := d.byHash[hash]; rs != nil {
+		current = rs.Replicas
+	}
+	d.plan.Scale[hash] = min(d.plan.Scale[hash], current)
 }
 
 // sizeRevisions sets the replicas of the stable and canary revisions for a weight and
