@@ -159,7 +159,7 @@ func TestMetricPhase(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, msg := MetricPhase(tally(tc.metric, tc.phases...), tc.metric, tc.terminated)
+			got, msg := MetricPhase(tally(tc.metric, tc.phases...), tc.metric, Rules{Terminated: tc.terminated})
 			if got != tc.want {
 				t.Errorf("phase %s (%s), want %s", got, msg, tc.want)
 			}
@@ -241,14 +241,14 @@ func TestProviderOutageRules(t *testing.T) {
 	}
 	E, S, P := weirv1.AnalysisError, weirv1.AnalysisSuccessful, weirv1.AnalysisPending
 	errors := tally(E, E, E, E, E, E, E)
-	if got, msg := MetricPhaseWith(errors, m, Rules{}); got != E {
+	if got, msg := MetricPhase(errors, m, Rules{}); got != E {
 		t.Errorf("onError Pause: 7 errors in a row: %s (%s), want Error", got, msg)
 	}
-	got, msg := MetricPhaseWith(errors, m, Rules{RetryErrors: true})
+	got, msg := MetricPhase(errors, m, Rules{RetryErrors: true})
 	if got != weirv1.AnalysisRunning || !strings.Contains(msg, "waiting for prometheus at http://prom:9090: 7 queries in a row") {
 		t.Errorf("onError Retry: 7 errors in a row: %s (%s), want Running, waiting for prometheus", got, msg)
 	}
-	if got, _ := MetricPhaseWith(tally(E, E, E, E, E, E, S, S, S), m, Rules{RetryErrors: true}); got != S {
+	if got, _ := MetricPhase(tally(E, E, E, E, E, E, S, S, S), m, Rules{RetryErrors: true}); got != S {
 		t.Errorf("onError Retry: the provider answers again and the count is met: %s, want Successful", got)
 	}
 

@@ -120,24 +120,18 @@ func Record(mr *weirv1.MetricResult, metric weirv1.Metric, m weirv1.Measurement)
 	}
 }
 
-// MetricPhase decides a metric from its tally. terminated means the run was stopped (the
-// release no longer needs it): a metric that hasn't met its count then ends Inconclusive,
-// never Successful.
-func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, terminated bool) (weirv1.AnalysisPhase, string) {
-	return MetricPhaseWith(mr, metric, Rules{Terminated: terminated})
-}
-
 // Rules are what decides a metric besides its own fields: the run's settings.
 type Rules struct {
-	// Terminated: the run was stopped (see MetricPhase).
+	// Terminated: the run was stopped (the release no longer needs it). A metric that
+	// hasn't met its count then ends Inconclusive, never Successful.
 	Terminated bool
 	// RetryErrors (onError: Retry) keeps a metric whose provider doesn't answer retrying
 	// with backoff: errors in a row don't end it; Stalled bounds it.
 	RetryErrors bool
 }
 
-// MetricPhaseWith is MetricPhase under a run's rules.
-func MetricPhaseWith(mr weirv1.MetricResult, metric weirv1.Metric, rules Rules) (weirv1.AnalysisPhase, string) {
+// MetricPhase decides a metric from its tally under its run's rules.
+func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, rules Rules) (weirv1.AnalysisPhase, string) {
 	terminated := rules.Terminated
 	failureLimit := deref(metric.FailureLimit, 0)
 	inconclusiveLimit := deref(metric.InconclusiveLimit, 0)

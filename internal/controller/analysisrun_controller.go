@@ -79,7 +79,7 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			now = r.Now()
 		}
 		rules := analysis.Rules{Terminated: run.Spec.Terminate, RetryErrors: run.Spec.OnError == weirv1.ErrorActionRetry}
-		mr.Phase, mr.Message = analysis.MetricPhaseWith(*mr, metric, rules)
+		mr.Phase, mr.Message = analysis.MetricPhase(*mr, metric, rules)
 		if p := run.Spec.ProgressDeadlineSeconds; p != nil && !mr.Phase.Completed() {
 			if phase, msg, stalled := analysis.Stalled(*mr, metric, status.StartedAt.Time, now, time.Duration(*p)*time.Second); stalled {
 				mr.Phase, mr.Message = phase, msg

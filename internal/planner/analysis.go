@@ -22,10 +22,16 @@ func (d *decision) stepVerdict(c *weirv1.CanaryStrategy, i int32, weight int32) 
 	}
 	base, where, _ := d.stepRun(i, len(c.Steps), weight)
 	name := d.s.Canary.StepAnalysisRun
-	if run, ok := d.in.AnalysisRuns[name]; ok && strings.HasPrefix(name, base+"-") && !run.Terminated &&
-		run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
+	if run, bad := d.endedBadly(name); bad && strings.HasPrefix(name, base+"-") {
 		d.analysisVerdict(fmt.Sprintf("%s: analysis %s", where, name), run)
 	}
+}
+
+// endedBadly returns the run of that name when it ended without success. A run Weir stopped
+// never counts: whatever it shows is no verdict.
+func (d *decision) endedBadly(name string) (AnalysisRun, bool) {
+	run, ok := d.in.AnalysisRuns[name]
+	return run, ok && name != "" && !run.Terminated && run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful
 }
 
 // stepRun names the runs of canary step i and says where they run.
@@ -122,11 +128,7 @@ func (d *decision) backgroundVerdict(c *weirv1.CanaryStrategy) {
 	if c.Analysis == nil || !strings.HasPrefix(name, d.runBase("background")+"-") {
 		return
 	}
-	run, ok := d.in.AnalysisRuns[name]
-	switch {
-	case !ok || run.Terminated || !run.Phase.Completed() || run.Phase == weirv1.AnalysisSuccessful:
-	case d.s.Paused != nil && run.Phase != weirv1.AnalysisFailed:
-	default:
+	if run, bad := d.endedBadly(name); bad && (d.s.Paused == nil || run.Phase == weirv1.AnalysisFailed) {
 		d.analysisVerdict("background analysis "+name, run)
 	}
 }

@@ -86,7 +86,7 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 			d.blueGreenAborted(b)
 			return
 		}
-		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		d.showPause()
 		return
 	}
 	if stage == stageSwitched && b.PostPromotionAnalysis != nil {
@@ -136,7 +136,7 @@ func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
 			d.blueGreenAborted(b)
 			return false
 		}
-		d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+		d.showPause()
 		return false
 	}
 	if b.PrePromotionAnalysis != nil {

@@ -121,7 +121,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 				d.aborted(c)
 				return
 			}
-			d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
+			d.showPause()
 			return
 		}
 		if i >= steps {
@@ -144,6 +144,12 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 	}
+}
+
+// showPause is the state of a release held by a pause: phase Paused, with the pause's reason
+// and message.
+func (d *decision) showPause() {
+	d.phase, d.reason, d.message = weirv1.PhasePaused, d.s.Paused.Reason, d.s.Paused.Message
 }
 
 // pausedWeight holds a paused release where it was: the routes keep the canary weight last

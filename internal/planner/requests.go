@@ -114,8 +114,7 @@ func (d *decision) retryAnalysis() {
 		fields = append(fields, &b.PrePromotionAnalysisRun, &b.PostPromotionAnalysisRun)
 	}
 	for _, field := range fields {
-		run, ok := d.in.AnalysisRuns[*field]
-		if *field != "" && ok && run.Phase.Completed() && run.Phase != weirv1.AnalysisSuccessful {
+		if _, bad := d.endedBadly(*field); bad {
 			*field = nextAttempt(*field)
 		}
 	}

@@ -189,7 +189,7 @@ type simRun struct {
 }
 
 func (s *simRun) judge() {
-	s.result.Phase, s.result.Message = analysis.MetricPhase(s.result, s.metric, s.terminated)
+	s.result.Phase, s.result.Message = analysis.MetricPhase(s.result, s.metric, analysis.Rules{Terminated: s.terminated})
 	s.phase, _ = analysis.RunPhase([]weirv1.MetricResult{s.result})
 }
 
