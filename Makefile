@@ -13,10 +13,12 @@ all: build
 ##@ Development
 
 .PHONY: tools
-tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen, Traefik and Argo CD into bin/ (cold: ~20 min); install Prometheus.
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen, Traefik, Argo CD and helm into bin/ (cold: ~30 min); unpack redis; install Prometheus.
 	hack/tools.sh
 	hack/traefik.sh
 	hack/argocd.sh
+	hack/helm.sh
+	hack/redis.sh
 	hack/prometheus.sh
 
 .PHONY: generate

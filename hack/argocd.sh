@@ -11,6 +11,11 @@
 # as the release's own go.mod states it (read from the module proxy at build time). v3.x can't
 # be built from the proxy (it replaces gitops-engine with an in-repo path); v2.14 is the
 # newest line that builds.
+#
+# One line of Argo CD is changed before building: the application controller's metrics server
+# listens on 0.0.0.0 (hard-coded, no flag), and everything here binds 127.0.0.1 only. The build
+# uses a copy of the module from the module cache with that line moved to 127.0.0.1 (a
+# `replace` to the copy); nothing else differs from the release.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,26 +25,37 @@ SCRATCH=$BIN/.scratch
 mkdir -p "$STAMPS" "$SCRATCH"
 
 ARGOCD_VERSION=v2.14.21
+PATCH=loopback-metrics # bump when the patch below changes
 MODULE=github.com/argoproj/argo-cd/v2
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local GOWORK=off
 
 log() { printf '[argocd %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-if [ -x "$BIN/argocd" ] && [ "$(cat "$STAMPS/argocd" 2>/dev/null)" = "$ARGOCD_VERSION" ]; then
+if [ -x "$BIN/argocd" ] && [ -d "$BIN/argocd-crds" ] && [ "$(cat "$STAMPS/argocd" 2>/dev/null)" = "$ARGOCD_VERSION-$PATCH" ]; then
   log "argocd $ARGOCD_VERSION is up to date in $BIN"
   exit 0
 fi
 
-dir=$SCRATCH/argocd-$ARGOCD_VERSION
+dir=$SCRATCH/argocd-$ARGOCD_VERSION-$PATCH
 if [ ! -f "$dir/.ready" ]; then
   log "preparing scratch module $dir"
   rm -rf "$dir"
   mkdir -p "$dir"
-  gomod=$(go mod download -json "$MODULE@$ARGOCD_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  [ -f "$gomod" ] || { echo "no go.mod for argo-cd $ARGOCD_VERSION" >&2; exit 1; }
+  info=$(go mod download -json "$MODULE@$ARGOCD_VERSION")
+  gomod=$(echo "$info" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  src=$(echo "$info" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [ -f "$gomod" ] && [ -d "$src" ] || { echo "no module for argo-cd $ARGOCD_VERSION" >&2; exit 1; }
+  log "copying Argo CD's source; its controller's metrics server moves to 127.0.0.1"
+  cp -r "$src" "$dir/argo-cd"
+  chmod -R u+w "$dir/argo-cd"
+  sed -i 's/metricsAddr := fmt.Sprintf("0.0.0.0:%d", metricsPort)/metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)/' \
+    "$dir/argo-cd/controller/appcontroller.go"
+  grep -q 'metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)' "$dir/argo-cd/controller/appcontroller.go" ||
+    { echo "argo-cd's controller no longer sets its metrics address as expected: review the patch" >&2; exit 1; }
   {
     printf 'module weir.dev/build/argocd\n\ngo 1.26.0\n\nrequire %s %s\n\n' "$MODULE" "$ARGOCD_VERSION"
+    printf 'replace %s => ./argo-cd\n\n' "$MODULE"
     # Argo CD's replace block, as its go.mod has it (a dependency's replaces don't apply).
     awk '/^replace \($/ {on=1} on {print} on && /^\)$/ {exit}' "$gomod"
   } >"$dir/go.mod"
@@ -69,5 +85,8 @@ start=$(date +%s)
   done
   wait "$pid"
 )
-echo "$ARGOCD_VERSION" >"$STAMPS/argocd"
+# The GitOps suite installs Argo CD's own CRDs (Application, AppProject, ApplicationSet).
+rm -rf "$BIN/argocd-crds"; mkdir -p "$BIN/argocd-crds"
+cp "$dir"/argo-cd/manifests/crds/*-crd.yaml "$BIN/argocd-crds/"
+echo "$ARGOCD_VERSION-$PATCH" >"$STAMPS/argocd"
 log "argocd $ARGOCD_VERSION ready in $BIN/argocd ($(( $(date +%s) - start )) s)"

@@ -33,6 +33,8 @@ type Stack struct {
 	LogDir string
 	// ControllerMetricsURL is weir-controller's metrics endpoint (/metrics).
 	ControllerMetricsURL string
+	// ArgoCD is set once StartArgoCD has run.
+	ArgoCD *ArgoCD
 
 	root, bin   string
 	cancel      context.CancelFunc
@@ -42,8 +44,21 @@ type Stack struct {
 	metricsPort int
 }
 
+// Options choose what runs beside the release machinery.
+type Options struct {
+	// ArgoCD prepares the control plane for StartArgoCD: Argo CD's CRDs, an API server that
+	// reaches kwok's port-forwards by the Node's InternalIP, and no API field newer than
+	// Argo CD v2.14 knows.
+	ArgoCD bool
+}
+
 // Start brings the whole stack up. log receives one line per milestone.
 func Start(log func(format string, args ...any)) (*Stack, error) {
+	return StartWith(Options{}, log)
+}
+
+// StartWith is Start with options.
+func StartWith(opts Options, log func(format string, args ...any)) (*Stack, error) {
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		return nil, err
@@ -58,7 +73,17 @@ func Start(log func(format string, args ...any)) (*Stack, error) {
 	}
 	started := time.Now()
 	log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler")
-	s.Env, err = testenv.Start(testenv.Options{Pods: true, NoKwok: true, ServiceCIDR: "127.0.100.0/24"})
+	envOpts := testenv.Options{Pods: true, NoKwok: true, ServiceCIDR: "127.0.100.0/24"}
+	if opts.ArgoCD {
+		envOpts.ExtraCRDs = []string{filepath.Join(s.bin, "argocd-crds")}
+		envOpts.APIServerFlags = map[string]string{"kubelet-preferred-address-types": "InternalIP",
+			// Argo CD v2.14 (the newest that builds from the module proxy) diffs with the
+			// Kubernetes 1.31 schemas compiled into it, and fails on a Deployment status field
+			// newer than that ("status.terminatingReplicas: field not declared in schema").
+			// With the gate off the API server drops the field, as a 1.32 cluster would.
+			"feature-gates": "DeploymentReplicaSetTerminatingReplicas=false"}
+	}
+	s.Env, err = testenv.Start(envOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +158,9 @@ func (s *Stack) ControllerPid() int { return s.controller.Pid() }
 
 // Stop stops everything the stack started.
 func (s *Stack) Stop() {
+	if s.ArgoCD != nil {
+		s.ArgoCD.Stop()
+	}
 	if s.controller != nil {
 		s.controller.Stop()
 	}

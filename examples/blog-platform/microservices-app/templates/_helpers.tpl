@@ -57,7 +57,10 @@ spec:
       ports:
         - name: http
           containerPort: {{ .values.port }}
-      {{- with .env }}
+          # Spelled out: a port list is keyed by containerPort and protocol, and Argo CD's
+          # client-side diff of a Rollout without it fails (see docs/gitops.md).
+          protocol: TCP
+      {{- with .values.env }}
       env:
         {{- toYaml . | nindent 8 }}
       {{- end }}

@@ -1,0 +1,247 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// The workflow's steps, each as a person (or CI) would take it, returning what it looked like.
+// The GitOps suite asserts on them; make demo-gitops prints them as a table.
+
+// ReleaseDev is CI committing a new backend tag to develop; Argo CD syncs dev by itself.
+func (p *Platform) ReleaseDev(ctx context.Context, tag, errorRate string, done func(AppState, *weirv1.Rollout) bool) (Release, error) {
+	from, err := p.BackendTag(Dev, Dev.Branch)
+	if err != nil {
+		return Release{}, err
+	}
+	change := fmt.Sprintf("backend %s → %s", from, tag)
+	if errorRate != "" {
+		change += fmt.Sprintf(" (a bad build: %s of requests fail)", errorRate)
+	}
+	sha, err := p.SetBackend(Dev, tag, errorRate)
+	if err != nil {
+		return Release{}, err
+	}
+	return p.Watch(ctx, Dev, change, sha, time.Now(), nil, done)
+}
+
+// PromoteToStaging merges develop into staging; Argo CD syncs staging by itself.
+func (p *Platform) PromoteToStaging(ctx context.Context) (Release, error) {
+	tag, err := p.BackendTag(Dev, Dev.Branch)
+	if err != nil {
+		return Release{}, err
+	}
+	sha, err := p.Promote(Dev, Staging)
+	if err != nil {
+		return Release{}, err
+	}
+	return p.Watch(ctx, Staging, "merge develop → staging: backend "+tag, sha, time.Now(), nil, Released(tag))
+}
+
+// ProdRelease is a release to production: a person diffs, syncs, and promotes the gate.
+type ProdRelease struct {
+	// Diff is `argocd app diff blog-prod` before the sync.
+	Diff string
+	// Gate runs from the push to the release waiting at pause {}; Promoted from the push
+	// to Healthy (samples of both).
+	Gate, Promoted Release
+	// PromoteToHealthy is from `argocd app actions run … promote` to Healthy.
+	PromoteToHealthy time.Duration
+}
+
+// PromoteToProd merges staging into main, then does what the person on duty does: argocd app
+// diff, argocd app sync, and Argo CD's promote action once the release waits at its gate.
+func (p *Platform) PromoteToProd(ctx context.Context) (ProdRelease, error) {
+	var out ProdRelease
+	tag, err := p.BackendTag(Staging, Staging.Branch)
+	if err != nil {
+		return out, err
+	}
+	sha, err := p.Promote(Staging, Prod)
+	if err != nil {
+		return out, err
+	}
+	pushed := time.Now()
+	out.Gate, err = p.Watch(ctx, Prod, "merge staging → main, argocd app sync: backend "+tag, sha, pushed, func() error {
+		s, err := p.WaitApp(ctx, Prod.App, time.Minute, func(s AppState) bool { return s.Sync == "OutOfSync" })
+		if err != nil {
+			return err
+		}
+		if s.OperationRevision == sha {
+			return fmt.Errorf("production synced by itself")
+		}
+		out.Diff, _ = p.Argo.CLI("app", "diff", Prod.App) // exits 1 when there is a difference
+		_, err = p.Argo.CLI("app", "sync", Prod.App, "--timeout", "120")
+		return err
+	}, AtGate)
+	if err != nil {
+		return out, err
+	}
+	promoted := time.Now()
+	out.Promoted, err = p.Watch(ctx, Prod, "argocd app actions run blog-prod promote", sha, pushed, func() error {
+		_, err := p.Argo.CLI("app", "actions", "run", Prod.App, "promote", "--kind", "Rollout", "--resource-name", "backend")
+		return err
+	}, Released(tag))
+	out.PromoteToHealthy = time.Since(promoted)
+	return out, err
+}
+
+// Rollback is one of the workflow's ways back from a bad release.
+type Rollback struct {
+	Method   string
+	Commands []string
+	// ToStable is from the first command until only the stable version answers; ToAgreed until
+	// Git, Argo CD and the cluster agree again (Synced, Healthy, the stable revision runs the
+	// image Git names).
+	ToStable, ToAgreed time.Duration
+	// Final is the release that brought Git and the cluster together.
+	Final Release
+}
+
+// RollbackByRevert reverts the bad commit on develop.
+func (p *Platform) RollbackByRevert(ctx context.Context, bad string) (Rollback, error) {
+	rb := Rollback{Method: "git revert", Commands: []string{"git revert " + bad[:7], "git push"}}
+	started := time.Now()
+	sha, err := p.Revert(Dev, bad)
+	if err != nil {
+		return rb, err
+	}
+	tag, _ := p.BackendTag(Dev, Dev.Branch)
+	if rb.Final, err = p.Watch(ctx, Dev, "git revert "+bad[:7], sha, started, nil, Released(tag)); err != nil {
+		return rb, err
+	}
+	rb.ToStable = rb.Final.ToDone
+	return rb, p.agreed(ctx, &rb, started)
+}
+
+// RollbackByArgoCD rolls dev back with argocd app rollback to the entry that synced the commit
+// before bad (auto-sync off first, as Argo CD requires), then lets Git catch up.
+func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (Rollback, error) {
+	rb := Rollback{Method: "argocd app rollback"}
+	good := p.Git.Head(bad + "~1")
+	started := time.Now()
+	if err := p.argo(&rb, "app", "set", Dev.App, "--sync-policy", "none"); err != nil {
+		return rb, err
+	}
+	history, err := p.Argo.CLI("app", "history", Dev.App)
+	rb.Commands = append(rb.Commands, "argocd app history blog-dev")
+	if err != nil {
+		return rb, fmt.Errorf("%v\n%s", err, history)
+	}
+	id := HistoryID(history, good)
+	if id == "" {
+		return rb, fmt.Errorf("argocd app history has no entry for %s:\n%s", good[:7], history)
+	}
+	if err := p.argo(&rb, "app", "rollback", Dev.App, id, "--timeout", "120"); err != nil {
+		return rb, err
+	}
+	tag, _ := p.BackendTag(Dev, good)
+	if err := p.waitStable(ctx, tag); err != nil {
+		return rb, err
+	}
+	rb.ToStable = time.Since(started)
+	return rb, p.catchUp(ctx, &rb, bad, started)
+}
+
+// EmergencyRollback is the on-call path for a release the analysis doesn't catch: auto-sync
+// off, kubectl weir abort (traffic back at once) and undo --in-cluster, then Git catches up.
+func (p *Platform) EmergencyRollback(ctx context.Context, bad string) (Rollback, error) {
+	rb := Rollback{Method: "kubectl weir abort + undo"}
+	started := time.Now()
+	if err := p.argo(&rb, "app", "set", Dev.App, "--sync-policy", "none"); err != nil {
+		return rb, err
+	}
+	for _, args := range [][]string{{"abort", "backend", "-n", Dev.Namespace}, {"undo", "backend", "-n", Dev.Namespace, "--in-cluster"}} {
+		rb.Commands = append(rb.Commands, "kubectl weir "+strings.Join(args, " "))
+		if out, err := p.Weir(args...); err != nil {
+			return rb, fmt.Errorf("kubectl weir %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	tag, _ := p.BackendTag(Dev, bad+"~1")
+	if err := p.waitStable(ctx, tag); err != nil {
+		return rb, err
+	}
+	rb.ToStable = time.Since(started)
+	return rb, p.catchUp(ctx, &rb, bad, started)
+}
+
+// catchUp reverts the bad commit and turns auto-sync on again.
+func (p *Platform) catchUp(ctx context.Context, rb *Rollback, bad string, started time.Time) error {
+	sha, err := p.Revert(Dev, bad)
+	rb.Commands = append(rb.Commands, "git revert "+bad[:7], "git push")
+	if err != nil {
+		return err
+	}
+	if err := p.argo(rb, "app", "set", Dev.App, "--sync-policy", "automated", "--self-heal", "--auto-prune"); err != nil {
+		return err
+	}
+	tag, _ := p.BackendTag(Dev, Dev.Branch)
+	if rb.Final, err = p.Watch(ctx, Dev, "git revert "+bad[:7], sha, time.Now(), nil, Released(tag)); err != nil {
+		return err
+	}
+	return p.agreed(ctx, rb, started)
+}
+
+func (p *Platform) agreed(ctx context.Context, rb *Rollback, started time.Time) error {
+	if err := p.Agreement(ctx, Dev); err != nil {
+		return err
+	}
+	rb.ToAgreed = time.Since(started)
+	return nil
+}
+
+func (p *Platform) argo(rb *Rollback, args ...string) error {
+	rb.Commands = append(rb.Commands, "argocd "+strings.Join(args, " "))
+	if out, err := p.Argo.CLI(args...); err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	return nil
+}
+
+// waitStable waits until dev's Rollout is Healthy on tag and only tag answers traffic.
+func (p *Platform) waitStable(ctx context.Context, tag string) error {
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ro, err := p.Rollout(ctx, Dev)
+		if err == nil && settled(ro) && ro.Status.Phase == weirv1.PhaseHealthy && strings.HasSuffix(ro.Spec.Template.Spec.Containers[0].Image, ":"+tag) {
+			if err := p.WaitServedOnly(Dev, tag, time.Until(deadline)); err == nil {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("dev never came back to %s: %s", tag, describe(ro))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// WaitServedOnly waits until a 2-second window of traffic is answered by version v alone.
+func (p *Platform) WaitServedOnly(e Environment, v string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		p.Loads[e.Name].Take()
+		time.Sleep(2 * time.Second)
+		got := p.Loads[e.Name].Take()
+		if len(got.Versions) == 1 && got.Versions[v] > 0 && got.Errors == 0 && len(got.Failed) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: still served %v (failed %v, errors %d), want %s alone", e.Name, got.Versions, got.Failed, got.Errors, v)
+		}
+	}
+}
+
+// HistoryID finds the ID of the history entry that synced a commit (argocd app history prints
+// "ID  DATE  REVISION").
+func HistoryID(history, commit string) string {
+	for _, l := range strings.Split(history, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && strings.Contains(l, commit[:7]) {
+			return f[0]
+		}
+	}
+	return ""
+}
