@@ -13,7 +13,7 @@ import (
 	"github.com/weir-dev/weir/internal/testenv"
 )
 
-func repoRoot() (string, error) { return testenv.RepoRoot() }
+func repoRoot() (string, error)     { return testenv.RepoRoot() }
 func testenvBin(root string) string { return testenv.BinDir(root) }
 
 // AppState is what Argo CD says of an Application at one moment.

@@ -155,7 +155,7 @@ func (p *Platform) Watch(ctx context.Context, e Environment, change, commit stri
 	p.Loads[e.Name].Take()
 	sampler := p.Sample(e.App)
 	var final *AppState // the state that ended the wait, which the sampler may have missed
-	defer func() { // r is the named result: the caller gets the samples
+	defer func() {      // r is the named result: the caller gets the samples
 		r.Samples = sampler.Stop()
 		if final != nil {
 			r.Samples = append(r.Samples, *final)

@@ -166,4 +166,3 @@ func changedLines(diff string) []string {
 	}
 	return out
 }
-

@@ -63,7 +63,9 @@ func StartGitServer(logDir, name string) (*GitServer, error) {
 }
 
 // URL is the repository's address for Argo CD.
-func (g *GitServer) URL(name string) string { return fmt.Sprintf("git://127.0.0.1:%d/%s.git", g.port, name) }
+func (g *GitServer) URL(name string) string {
+	return fmt.Sprintf("git://127.0.0.1:%d/%s.git", g.port, name)
+}
 
 // Git runs git in the working clone and returns its trimmed output.
 func (g *GitServer) Git(args ...string) (string, error) { return g.git(g.Work, args...) }
