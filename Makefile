@@ -79,6 +79,10 @@ DEMO_DIR ?= $(or $(TMPDIR),/tmp)/weir-demo-stack
 demo: tools build ## The whole job on a local stack: release a good version (promoted) and a bad one (aborted by analysis).
 	go run ./hack/demo
 
+.PHONY: demo-gitops
+demo-gitops: tools build ## The GitOps workflow with a real Argo CD: dev → staging → prod, a bad release, three rollbacks, a route edit mid-release; prints a table.
+	go run ./hack/demo-gitops
+
 .PHONY: demo-up
 demo-up: tools build ## Start the stack with the demo app deployed and leave it running (see the printed instructions).
 	@mkdir -p $(DEMO_DIR)

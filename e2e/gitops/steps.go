@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -244,4 +245,78 @@ func HistoryID(history, commit string) string {
 		}
 	}
 	return ""
+}
+
+// RouteEdit is a Git change to the backend's HTTPRoute that reached the cluster.
+type RouteEdit struct {
+	Change string
+	// ToApplied is from the push until the live route has Git's change.
+	ToApplied time.Duration
+	// CanaryWeights are the distinct canary weights the live route had from the push until
+	// ToApplied, in order: a sync that reset Weir's weights would show Git's 0 here.
+	CanaryWeights []int64
+}
+
+// EditRoute commits a change of the backend route's request timeout on develop and waits until
+// Argo CD has applied it, sampling the live route's canary weight meanwhile.
+func (p *Platform) EditRoute(ctx context.Context, timeout string) (RouteEdit, error) {
+	ed := RouteEdit{Change: "HTTPRoute backend: rule api gets timeouts.request " + timeout}
+	sha, err := p.Commit(Dev.Branch, "backend route: request timeout "+timeout, func(work string) error {
+		return editFile(work+"/examples/blog-platform/microservices-app/templates/backend.yaml", func(s string) string {
+			s = routeTimeout.ReplaceAllString(s, "")
+			return strings.Replace(s, "    - name: api\n", "    - name: api\n      timeouts:\n        request: "+timeout+"\n", 1)
+		})
+	})
+	if err != nil {
+		return ed, err
+	}
+	pushed := time.Now()
+	if err := p.Refresh(ctx, Dev.App); err != nil {
+		return ed, err
+	}
+	deadline := pushed.Add(3 * time.Minute)
+	for {
+		route, err := p.Stack.RouteRules(ctx, Dev.Namespace, "backend")
+		if err == nil && len(route) > 0 {
+			w := route[0].CanaryWeight("backend-canary")
+			if len(ed.CanaryWeights) == 0 || ed.CanaryWeights[len(ed.CanaryWeights)-1] != w {
+				ed.CanaryWeights = append(ed.CanaryWeights, w)
+			}
+			if route[0].RequestTimeout == timeout {
+				ed.ToApplied = time.Since(pushed)
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return ed, fmt.Errorf("%s (%s) never reached the cluster; the route has %+v", ed.Change, sha[:7], route)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return ed, nil
+}
+
+var routeTimeout = regexp.MustCompile(`(?m)^      timeouts:\n        request: .*\n`)
+
+// StartDevRelease commits a tag to develop and returns once Weir sends the canary traffic
+// (the moment an on-call person would step in).
+func (p *Platform) StartDevRelease(ctx context.Context, tag string) (string, error) {
+	sha, err := p.SetBackend(Dev, tag, "")
+	if err != nil {
+		return "", err
+	}
+	if err := p.Refresh(ctx, Dev.App); err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ro, err := p.Rollout(ctx, Dev)
+		if err == nil && ro.Status.Canary != nil && ro.Status.Canary.Weights != nil && ro.Status.Canary.Weights.Verified != nil &&
+			ro.Status.Canary.Weights.Verified.Canary > 0 {
+			return sha, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("the release of %s never sent traffic to the canary: %s", tag, describe(ro))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -137,15 +137,49 @@ var _ = Describe("the blog platform's GitOps workflow", Ordered, func() {
 	})
 
 	It("takes the emergency path: kubectl weir abort and undo with auto-sync off, then Git catches up", func() {
-		sha, err := platform.SetBackend(Dev, "1.7.0", "")
+		sha, err := platform.StartDevRelease(ctx, "1.7.0")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(platform.Refresh(ctx, Dev.App)).To(Succeed())
-		Eventually(func() int32 { return verifiedCanaryWeight(platform.Rollout(ctx, Dev)) }, 3*time.Minute, 100*time.Millisecond).
-			Should(BeNumerically(">", 0), "the release of 1.7.0 sends traffic to the canary")
 		rb, err := platform.EmergencyRollback(ctx, sha)
 		Expect(err).NotTo(HaveOccurred())
 		reportRollback(rb)
 		Expect(rb.Final.Drift()).To(BeEmpty())
+	})
+
+	It("applies Git's route edits during and after a release, and a sync never resets Weir's weights", func() {
+		pushed := time.Now()
+		_, err := platform.StartDevRelease(ctx, "1.8.0")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(verifiedCanaryWeight(platform.Rollout(ctx, Dev))).To(BeNumerically("==", 50), "the release of 1.8.0 holds the canary at 50")
+		// Held there by an operator pause (a status request: no Git drift), so the route edit
+		// lands while Weir holds 50/50 however slow the machine is.
+		out, err := platform.Weir("pause", "backend", "-n", Dev.Namespace)
+		Expect(err).NotTo(HaveOccurred(), out)
+		Eventually(func() weirv1.RolloutPhase { ro, _ := platform.Rollout(ctx, Dev); return ro.Status.Phase }, time.Minute, 100*time.Millisecond).
+			Should(Equal(weirv1.PhasePaused))
+
+		By("a route edit while Weir holds 50/50")
+		during, err := platform.EditRoute(ctx, "10s")
+		Expect(err).NotTo(HaveOccurred())
+		GinkgoWriter.Printf("%s: applied %s after the push; canary weights seen meanwhile: %v\n", during.Change, during.ToApplied.Round(100*time.Millisecond), during.CanaryWeights)
+		Expect(during.CanaryWeights).To(Equal([]int64{50}), "the sync of Git's route kept Weir's weights")
+		out, err = platform.Weir("resume", "backend", "-n", Dev.Namespace)
+		Expect(err).NotTo(HaveOccurred(), out)
+		r, err := platform.Watch(ctx, Dev, "backend 1.8.0 with a route edit", platform.Git.Head(Dev.Branch), pushed, nil, Released("1.8.0"))
+		Expect(err).NotTo(HaveOccurred())
+		report(r)
+		Expect(r.Drift()).To(BeEmpty())
+		Expect(r.Failed()).To(BeZero())
+
+		By("a route edit after the release")
+		after, err := platform.EditRoute(ctx, "20s")
+		Expect(err).NotTo(HaveOccurred())
+		GinkgoWriter.Printf("%s: applied %s after the push; canary weights seen meanwhile: %v\n", after.Change, after.ToApplied.Round(100*time.Millisecond), after.CanaryWeights)
+		Expect(after.CanaryWeights).To(Equal([]int64{0}))
+		_, err = platform.WaitApp(ctx, Dev.App, time.Minute, func(s AppState) bool {
+			return s.SyncRevision == platform.Git.Head(Dev.Branch) && s.Sync == "Synced" && s.Health == "Healthy"
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(platform.Agreement(ctx, Dev)).To(Succeed())
 	})
 })
 

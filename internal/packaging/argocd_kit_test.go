@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,16 +317,28 @@ func TestRolloutActions(t *testing.T) {
 	}
 }
 
-// TestKitIgnoreDifferences pins the system-level ignoreDifferences to Weir's field manager.
+// TestKitIgnoreDifferences pins the system-level ignoreDifferences: the status of Weir's kinds,
+// Weir's label in Services' selectors and Weir's own route rules (Git owns routes and
+// Services whole; the traffic guard keeps what Weir holds).
 func TestKitIgnoreDifferences(t *testing.T) {
 	k := renderKit(t, false)
 	g := NewWithT(t)
-	for _, key := range []string{
-		"resource.customizations.ignoreDifferences.gateway.networking.k8s.io_HTTPRoute",
-		"resource.customizations.ignoreDifferences.Service",
-	} {
-		var v map[string]any
-		g.Expect(yaml.Unmarshal([]byte(k.data[key]), &v)).To(Succeed(), key)
-		g.Expect(v).To(Equal(map[string]any{"managedFieldsManagers": []any{"weir"}}), key)
+	want := map[string]map[string]any{
+		"resource.customizations.ignoreDifferences.gateway.networking.k8s.io_HTTPRoute": {
+			"jqPathExpressions": []any{`.spec.rules[]? | select((.name // "") | startswith("weir-"))`}},
+		"resource.customizations.ignoreDifferences.Service": {
+			"jqPathExpressions": []any{`.spec.selector["rollouts.weir.dev/pod-template-hash"]`}},
 	}
+	for _, kind := range []string{"Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate"} {
+		want["resource.customizations.ignoreDifferences.rollouts.weir.dev_"+kind] = map[string]any{"jsonPointers": []any{"/status"}}
+	}
+	got := map[string]map[string]any{}
+	for key, text := range k.data {
+		if strings.HasPrefix(key, "resource.customizations.ignoreDifferences.") {
+			var v map[string]any
+			g.Expect(yaml.Unmarshal([]byte(text), &v)).To(Succeed(), key)
+			got[key] = v
+		}
+	}
+	g.Expect(got).To(Equal(want))
 }
