@@ -187,7 +187,7 @@ type argoApp struct {
 			RepoURL        string `json:"repoURL"`
 			TargetRevision string `json:"targetRevision"`
 			Path           string `json:"path"`
-			Helm    struct {
+			Helm           struct {
 				ValueFiles []string `json:"valueFiles"`
 			} `json:"helm"`
 		} `json:"source"`
