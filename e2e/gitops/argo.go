@@ -108,6 +108,27 @@ func (p *Platform) Refresh(ctx context.Context, name string) error {
 	return p.Stack.Client.Patch(ctx, app, client.RawPatch("application/merge-patch+json", patch))
 }
 
+// Notify is the Git webhook for a pushed commit: it asks Argo CD to refresh the Application
+// and asks again every 3 s until Argo CD compares against that commit (at most 3 minutes). One
+// request can be lost: the controller removes the refresh annotation when it finishes a
+// refresh, and one set meanwhile is removed with it, unseen (observed here).
+func (p *Platform) Notify(ctx context.Context, name, commit string) error {
+	if err := p.Refresh(ctx, name); err != nil {
+		return err
+	}
+	go func() {
+		deadline := time.Now().Add(3 * time.Minute)
+		for time.Now().Before(deadline) {
+			time.Sleep(3 * time.Second)
+			if s, err := p.App(ctx, name); err == nil && s.SyncRevision == commit {
+				return
+			}
+			_ = p.Refresh(ctx, name)
+		}
+	}()
+	return nil
+}
+
 // Sampler records an Application's state every interval until stopped.
 type Sampler struct {
 	mu      sync.Mutex

@@ -237,13 +237,8 @@ func (p *Platform) install(ctx context.Context) error {
 	if err := p.waitApp(ctx, "weir", "Synced", "Healthy", 2*time.Minute); err != nil {
 		return err
 	}
-	p.log("merging the weir-argocd-kit ConfigMap into argocd-cm (docs/gitops.md)")
-	merge := exec.Command("bash", "-o", "pipefail", "-c",
-		`kubectl -n weir-system get configmap weir-argocd-kit -o json | jq '{data: .data}' \
-  | kubectl -n argocd patch configmap argocd-cm --type merge --patch-file /dev/stdin`)
-	merge.Env = p.env()
-	if out, err := merge.CombinedOutput(); err != nil {
-		return fmt.Errorf("merging the kit: %v\n%s", err, out)
+	if err := p.MergeKit(); err != nil {
+		return err
 	}
 	for _, e := range []Environment{Dev, Staging} {
 		if err := p.waitApp(ctx, e.App, "Synced", "Healthy", 5*time.Minute); err != nil {
@@ -255,6 +250,20 @@ func (p *Platform) install(ctx context.Context) error {
 		return fmt.Errorf("%v\n%s", err, out)
 	}
 	return p.waitApp(ctx, Prod.App, "Synced", "Healthy", 5*time.Minute)
+}
+
+// MergeKit merges the weir-argocd-kit ConfigMap (rendered by Argo CD's sync of Weir's chart)
+// into argocd-cm with the command docs/gitops.md gives.
+func (p *Platform) MergeKit() error {
+	p.log("merging the weir-argocd-kit ConfigMap into argocd-cm (docs/gitops.md)")
+	merge := exec.Command("bash", "-o", "pipefail", "-c",
+		`kubectl -n weir-system get configmap weir-argocd-kit -o json | jq '{data: .data}' \
+  | kubectl -n argocd patch configmap argocd-cm --type merge --patch-file /dev/stdin`)
+	merge.Env = p.env()
+	if out, err := merge.CombinedOutput(); err != nil {
+		return fmt.Errorf("merging the kit: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // Kubectl runs bin/kubectl against the stack.

@@ -271,7 +271,7 @@ func (p *Platform) EditRoute(ctx context.Context, timeout string) (RouteEdit, er
 		return ed, err
 	}
 	pushed := time.Now()
-	if err := p.Refresh(ctx, Dev.App); err != nil {
+	if err := p.Notify(ctx, Dev.App, sha); err != nil {
 		return ed, err
 	}
 	deadline := pushed.Add(3 * time.Minute)
@@ -304,7 +304,7 @@ func (p *Platform) StartDevRelease(ctx context.Context, tag string) (string, err
 	if err != nil {
 		return "", err
 	}
-	if err := p.Refresh(ctx, Dev.App); err != nil {
+	if err := p.Notify(ctx, Dev.App, sha); err != nil {
 		return "", err
 	}
 	deadline := time.Now().Add(3 * time.Minute)

@@ -161,7 +161,7 @@ func (p *Platform) Watch(ctx context.Context, e Environment, change, commit stri
 			r.Samples = append(r.Samples, *final)
 		}
 	}()
-	if err := p.Refresh(ctx, e.App); err != nil {
+	if err := p.Notify(ctx, e.App, commit); err != nil {
 		return r, err
 	}
 	if act != nil {

@@ -181,6 +181,29 @@ var _ = Describe("the blog platform's GitOps workflow", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(platform.Agreement(ctx, Dev)).To(Succeed())
 	})
+
+	It("holds a PostSync hook behind production's pause {} gate; with promotionGateHealthy the sync ends and the hook runs at the gate", func() {
+		run, err := platform.ReleaseProdWithHook(ctx, "1.5.1", false)
+		GinkgoWriter.Printf("default kit: %+v\n", run)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.RolloutHealth).To(Equal("Suspended"))
+		Expect(run.Operation).To(Equal("Running"), "the sync waits for the gated Rollout")
+		Expect(run.OperationMessage).To(ContainSubstring("waiting for healthy state"))
+		Expect(run.HookRanAtGate).To(BeFalse(), "the PostSync hook waits for the promotion")
+		Expect(run.HookRanAfter).To(BeTrue())
+		Expect(platform.Agreement(ctx, Prod)).To(Succeed())
+
+		Expect(platform.SetPromotionGateHealthy(ctx, true)).To(Succeed())
+		run, err = platform.ReleaseProdWithHook(ctx, "1.5.2", true)
+		GinkgoWriter.Printf("promotionGateHealthy: %+v\n", run)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.RolloutHealth).To(Equal("Healthy"))
+		Expect(run.RolloutMessage).To(HavePrefix("Waiting for promotion"))
+		Expect(run.Operation).To(Equal("Succeeded"), "the sync ends at the gate")
+		Expect(run.HookRanAtGate).To(BeTrue(), "the PostSync hook runs while the release waits")
+		Expect(run.HookRanAfter).To(BeTrue())
+		Expect(platform.Agreement(ctx, Prod)).To(Succeed())
+	})
 })
 
 func verifiedCanaryWeight(ro *weirv1.Rollout, err error) int32 {

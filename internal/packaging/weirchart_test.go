@@ -122,7 +122,7 @@ func TestWeirChartValuesSchema(t *testing.T) {
 		want   string
 	}{
 		{map[string]any{"replicaCount": "three"}, "at '/replicaCount': got string, want integer"},
-		{map[string]any{"replicaCount": 0}, "at '/replicaCount': minimum: got 0, want 1"},
+		{map[string]any{"replicaCount": -1}, "at '/replicaCount': minimum: got -1, want 0"},
 		{map[string]any{"image": map[string]any{"tag": 5}}, "at '/image/tag': got number, want string"},
 		{map[string]any{"logLevel": "loud"}, "at '/logLevel': value must be one of 'debug', 'info', 'error'"},
 		{map[string]any{"replicas": 2}, "additional properties 'replicas' not allowed"},
