@@ -88,6 +88,7 @@ func (p *Platform) PromoteToProd(ctx context.Context) (ProdRelease, error) {
 		return err
 	}, Released(tag))
 	out.PromoteToHealthy = time.Since(promoted)
+	out.Promoted.ToSynced = out.Gate.ToSynced // one sync: both phases count from the same push
 	return out, err
 }
 
