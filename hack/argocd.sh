@@ -49,7 +49,7 @@ if [ ! -f "$dir/.ready" ]; then
   log "copying Argo CD's source; its controller's metrics server moves to 127.0.0.1"
   cp -r "$src" "$dir/argo-cd"
   chmod -R u+w "$dir/argo-cd"
-  sed -i 's/metricsAddr := fmt.Sprintf("0.0.0.0:%d", metricsPort)/metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)/' \
+  sed -i 's/metricsAddr := fmt.Sprintf("0\.0\.0\.0:%d", metricsPort)/metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)/' \
     "$dir/argo-cd/controller/appcontroller.go"
   grep -q 'metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)' "$dir/argo-cd/controller/appcontroller.go" ||
     { echo "argo-cd's controller no longer sets its metrics address as expected: review the patch" >&2; exit 1; }

@@ -82,9 +82,14 @@ func (p *Platform) ReleaseProdWithHook(ctx context.Context, tag string, gateHeal
 		time.Sleep(100 * time.Millisecond)
 	}
 	// At the gate: give Argo CD time to finish the sync if it is going to (it re-evaluates
-	// health every few seconds), then read what it shows. This is an observation window, not
-	// a wait for a condition.
-	observeUntil := time.Now().Add(15 * time.Second)
+	// health every few seconds), then read what it shows. With the default kit this is an
+	// observation window (the sync must still be running at its end); with the gate Healthy
+	// it ends as soon as the sync has finished and the hook has run.
+	window := 15 * time.Second
+	if gateHealthy {
+		window = 2 * time.Minute
+	}
+	observeUntil := time.Now().Add(window)
 	for time.Now().Before(observeUntil) {
 		s, err := p.App(ctx, Prod.App)
 		if err == nil {
