@@ -143,7 +143,13 @@ func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (Rollback, 
 	}
 	tag, _ := p.BackendTag(Dev, good)
 	if err := p.waitStable(ctx, tag); err != nil {
-		return rb, err
+		// Seen once in five runs: the rollback command succeeded and the Rollout stayed on the
+		// bad build. Say everything Argo CD knew, for the next look.
+		after, _ := p.Argo.CLI("app", "history", Dev.App)
+		s, _ := p.App(ctx, Dev.App)
+		op, _ := p.Kubectl("-n", "argocd", "get", "application", Dev.App, "-o", "jsonpath={.status.operationState}")
+		return rb, fmt.Errorf("%w\nrolled back to history ID %s (commit %.7s, tag %s); history before:\n%s\nafter:\n%s\napplication: %s\noperation: %s",
+			err, id, good, tag, history, after, s, op)
 	}
 	rb.ToStable = time.Since(started)
 	return rb, p.catchUp(ctx, &rb, bad, started)
