@@ -10,11 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/weir-dev/weir/e2e/stack"
-	"github.com/weir-dev/weir/internal/testenv"
 )
-
-func repoRoot() (string, error)     { return testenv.RepoRoot() }
-func testenvBin(root string) string { return testenv.BinDir(root) }
 
 // AppState is what Argo CD says of an Application at one moment.
 type AppState struct {

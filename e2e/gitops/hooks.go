@@ -73,7 +73,7 @@ func (p *Platform) ReleaseProdWithHook(ctx context.Context, tag string, gateHeal
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		ro, err := p.Rollout(ctx, Prod)
-		if err == nil && settled(ro) && ro.Status.Phase == weirv1.PhasePaused && strings.HasSuffix(ro.Spec.Template.Spec.Containers[0].Image, ":"+tag) {
+		if err == nil && settled(ro) && ro.Status.Phase == weirv1.PhasePaused && runsTag(ro, tag) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/weir-dev/weir/e2e/stack"
+	"github.com/weir-dev/weir/internal/testenv"
 )
 
 // Environment is one stage of the workflow: a branch synced to a namespace by an Application.
@@ -80,10 +81,10 @@ func Start(log func(format string, args ...any)) (*Platform, error) {
 	if p.Git, err = stack.StartGitServer(s.LogDir, RepoName); err != nil {
 		return fail(err)
 	}
-	if p.root, err = repoRoot(); err != nil {
+	if p.root, err = testenv.RepoRoot(); err != nil {
 		return fail(err)
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(testenvBin(p.root), "kubectl-weir"), "./cmd/kubectl-weir")
+	build := exec.Command("go", "build", "-o", filepath.Join(testenv.BinDir(p.root), "kubectl-weir"), "./cmd/kubectl-weir")
 	build.Dir = p.root
 	if out, err := build.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("building kubectl-weir: %v\n%s", err, out))
@@ -268,7 +269,7 @@ func (p *Platform) MergeKit() error {
 
 // Kubectl runs bin/kubectl against the stack.
 func (p *Platform) Kubectl(args ...string) (string, error) {
-	cmd := exec.Command(filepath.Join(testenvBin(p.root), "kubectl"), args...)
+	cmd := exec.Command(filepath.Join(testenv.BinDir(p.root), "kubectl"), args...)
 	cmd.Env = p.env()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -276,14 +277,14 @@ func (p *Platform) Kubectl(args ...string) (string, error) {
 
 // Weir runs kubectl-weir against the stack.
 func (p *Platform) Weir(args ...string) (string, error) {
-	cmd := exec.Command(filepath.Join(testenvBin(p.root), "kubectl-weir"), args...)
+	cmd := exec.Command(filepath.Join(testenv.BinDir(p.root), "kubectl-weir"), args...)
 	cmd.Env = p.env()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
 func (p *Platform) env() []string {
-	return append(os.Environ(), "KUBECONFIG="+p.Stack.Env.Kubeconfig, "PATH="+testenvBin(p.root)+":"+os.Getenv("PATH"))
+	return append(os.Environ(), "KUBECONFIG="+p.Stack.Env.Kubeconfig, "PATH="+testenv.BinDir(p.root)+":"+os.Getenv("PATH"))
 }
 
 var tagLine = regexp.MustCompile(`(?m)^    tag: "[^"]*"(.*)$`)

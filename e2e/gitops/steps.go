@@ -215,7 +215,7 @@ func (p *Platform) waitStable(ctx context.Context, tag string) error {
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		ro, err := p.Rollout(ctx, Dev)
-		if err == nil && settled(ro) && ro.Status.Phase == weirv1.PhaseHealthy && strings.HasSuffix(ro.Spec.Template.Spec.Containers[0].Image, ":"+tag) {
+		if err == nil && settled(ro) && ro.Status.Phase == weirv1.PhaseHealthy && runsTag(ro, tag) {
 			if err := p.WaitServedOnly(Dev, tag, time.Until(deadline)); err == nil {
 				return nil
 			}
@@ -317,8 +317,7 @@ func (p *Platform) StartDevRelease(ctx context.Context, tag string) (string, err
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		ro, err := p.Rollout(ctx, Dev)
-		if err == nil && ro.Status.Canary != nil && ro.Status.Canary.Weights != nil && ro.Status.Canary.Weights.Verified != nil &&
-			ro.Status.Canary.Weights.Verified.Canary > 0 {
+		if verifiedCanaryWeight(ro, err) > 0 {
 			return sha, nil
 		}
 		if time.Now().After(deadline) {

@@ -227,7 +227,7 @@ func (p *Platform) StableImage(ctx context.Context, e Environment) (string, erro
 func Released(tag string) func(AppState, *weirv1.Rollout) bool {
 	return func(s AppState, ro *weirv1.Rollout) bool {
 		return s.Sync == "Synced" && s.Health == "Healthy" && s.RolloutHealth == "Healthy" && settled(ro) &&
-			ro.Status.Phase == weirv1.PhaseHealthy && strings.HasSuffix(ro.Spec.Template.Spec.Containers[0].Image, ":"+tag)
+			ro.Status.Phase == weirv1.PhaseHealthy && runsTag(ro, tag)
 	}
 }
 
@@ -242,6 +242,19 @@ func Aborted(s AppState, ro *weirv1.Rollout) bool {
 }
 
 func settled(ro *weirv1.Rollout) bool { return ro.Status.ObservedGeneration == ro.Generation }
+
+// runsTag: the Rollout's pod template names the backend image at tag.
+func runsTag(ro *weirv1.Rollout, tag string) bool {
+	return strings.HasSuffix(ro.Spec.Template.Spec.Containers[0].Image, ":"+tag)
+}
+
+// verifiedCanaryWeight is the canary weight Weir read back from the routes (0 until verified).
+func verifiedCanaryWeight(ro *weirv1.Rollout, err error) int32 {
+	if err != nil || ro.Status.Canary == nil || ro.Status.Canary.Weights == nil || ro.Status.Canary.Weights.Verified == nil {
+		return 0
+	}
+	return ro.Status.Canary.Weights.Verified.Canary
+}
 
 func describe(ro *weirv1.Rollout) string {
 	if ro == nil {

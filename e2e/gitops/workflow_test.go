@@ -206,13 +206,6 @@ var _ = Describe("the blog platform's GitOps workflow", Ordered, func() {
 	})
 })
 
-func verifiedCanaryWeight(ro *weirv1.Rollout, err error) int32 {
-	if err != nil || ro.Status.Canary == nil || ro.Status.Canary.Weights == nil || ro.Status.Canary.Weights.Verified == nil {
-		return 0
-	}
-	return ro.Status.Canary.Weights.Verified.Canary
-}
-
 // changedLines are a diff's "<" and ">" lines.
 func changedLines(diff string) []string {
 	var out []string
