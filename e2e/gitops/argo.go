@@ -22,6 +22,8 @@ type AppState struct {
 	RolloutHealth, RolloutMessage string
 	// The last sync operation: its phase and the commit it synced.
 	OperationPhase, OperationRevision string
+	// ReconciledAt is when Argo CD last compared the app with Git (to the second).
+	ReconciledAt time.Time
 	// History is the number of entries in status.history (argocd app history).
 	History int
 	// Drifted names the resources Argo CD reports OutOfSync ("Kind/name").
@@ -51,6 +53,7 @@ func (p *Platform) App(ctx context.Context, name string) (AppState, error) {
 		Health:         str("status", "health", "status"),
 		OperationPhase: str("status", "operationState", "phase"), OperationRevision: str("status", "operationState", "syncResult", "revision"),
 	}
+	st.ReconciledAt, _ = time.Parse(time.RFC3339, str("status", "reconciledAt"))
 	history, _, _ := unstructured.NestedSlice(app.Object, "status", "history")
 	st.History = len(history)
 	resources, _, _ := unstructured.NestedSlice(app.Object, "status", "resources")

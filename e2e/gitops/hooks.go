@@ -126,10 +126,10 @@ func (p *Platform) SetPromotionGateHealthy(ctx context.Context, on bool) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Notify(ctx, "blog-platform", sha); err != nil {
+	if err := p.Notify(ctx, RootApp, sha); err != nil {
 		return err
 	}
-	if _, err := p.WaitApp(ctx, "blog-platform", 2*time.Minute, func(s AppState) bool { return s.SyncRevision == sha && s.Sync == "Synced" }); err != nil {
+	if _, err := p.WaitApp(ctx, RootApp, 2*time.Minute, func(s AppState) bool { return s.SyncRevision == sha && s.Sync == "Synced" }); err != nil {
 		return err
 	}
 	if err := p.Notify(ctx, "weir", sha); err != nil {

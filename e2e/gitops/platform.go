@@ -47,6 +47,9 @@ func (e Environment) ValuesFile() string {
 	return "examples/blog-platform/microservices-app/values-" + e.Name + ".yaml"
 }
 
+// RootApp is the app of apps (examples/blog-platform/argocd/root.yaml): it owns the others.
+const RootApp = "blog-platform"
+
 // RepoName is the repository Argo CD syncs (a fork of Weir's, holding the chart and example).
 const RepoName = "weir"
 

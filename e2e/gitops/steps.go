@@ -126,7 +126,7 @@ func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (Rollback, 
 	rb := Rollback{Method: "argocd app rollback"}
 	good := p.Git.Head(bad + "~1")
 	started := time.Now()
-	if err := p.argo(&rb, "app", "set", Dev.App, "--sync-policy", "none"); err != nil {
+	if err := p.autoSyncOff(ctx, &rb, Dev.App); err != nil {
 		return rb, err
 	}
 	history, err := p.Argo.CLI("app", "history", Dev.App)
@@ -160,7 +160,7 @@ func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (Rollback, 
 func (p *Platform) EmergencyRollback(ctx context.Context, bad string) (Rollback, error) {
 	rb := Rollback{Method: "kubectl weir abort + undo"}
 	started := time.Now()
-	if err := p.argo(&rb, "app", "set", Dev.App, "--sync-policy", "none"); err != nil {
+	if err := p.autoSyncOff(ctx, &rb, Dev.App); err != nil {
 		return rb, err
 	}
 	for _, args := range [][]string{{"abort", "backend", "-n", Dev.Namespace}, {"undo", "backend", "-n", Dev.Namespace, "--in-cluster"}} {
@@ -199,6 +199,29 @@ func (p *Platform) agreed(ctx context.Context, rb *Rollback, started time.Time) 
 		return err
 	}
 	rb.ToAgreed = time.Since(started)
+	return nil
+}
+
+// autoSyncOff turns an app's auto-sync off, as a rollback needs, and checks that it stays off:
+// the app of apps, which holds the app in Git, must see no drift in that. Before the example's
+// root ignored /spec/syncPolicy/automated, it self-healed auto-sync back on about 15 s later,
+// and the app synced the bad commit again if the rollback hadn't finished by then (once in
+// eight runs of this suite on a loaded machine).
+func (p *Platform) autoSyncOff(ctx context.Context, rb *Rollback, app string) error {
+	set := time.Now().Truncate(time.Second)
+	if err := p.argo(rb, "app", "set", app, "--sync-policy", "none"); err != nil {
+		return err
+	}
+	if err := p.Refresh(ctx, RootApp); err != nil {
+		return err
+	}
+	root, err := p.WaitApp(ctx, RootApp, 2*time.Minute, func(s AppState) bool { return s.ReconciledAt.After(set) })
+	if err != nil {
+		return err
+	}
+	if root.Sync != "Synced" {
+		return fmt.Errorf("the app of apps sees turning %s's auto-sync off as drift and will self-heal it back on: %s", app, root)
+	}
 	return nil
 }
 
