@@ -57,4 +57,21 @@ const (
 	// ReasonRestoringTraffic: the Rollout is being deleted; Weir gives traffic and
 	// selectors back first (finalizer rollouts.weir.dev/restore-traffic).
 	ReasonRestoringTraffic = "RestoringTraffic"
+
+	// Reasons of a release held or refused by a ReleasePolicy.
+
+	// ReasonReleaseWindowClosed: no release window is open; the release starts (or takes its
+	// next step) by itself when one opens.
+	ReasonReleaseWindowClosed = "ReleaseWindowClosed"
+	// ReasonUpstreamNotSoaked: the upstream Rollout hasn't run the same images Healthy for
+	// the soak time yet; the release starts by itself when it has.
+	ReasonUpstreamNotSoaked = "UpstreamNotSoaked"
+	// ReasonImageRefused: an image of the template is one the policy refuses; the release
+	// never starts (change the image in Git, or override).
+	ReasonImageRefused = "ImageRefused"
+	// ReasonPolicyInvalid: a policy can't be evaluated (an unknown time zone); releases it
+	// selects are held until it is fixed.
+	ReasonPolicyInvalid = "PolicyInvalid"
+	// ReasonPolicyOverridden: a person let the revision through the policies.
+	ReasonPolicyOverridden = "PolicyOverridden"
 )

@@ -171,6 +171,18 @@ type RolloutStatus struct {
 	// +optional
 	Request *OperatorRequest `json:"request,omitempty"`
 
+	// Policy is what the ReleasePolicies that select this Rollout say of its current
+	// revision; absent when none selects it.
+	// +optional
+	Policy *PolicyStatus `json:"policy,omitempty"`
+
+	// HealthyHistory records the revisions this Rollout ran Healthy, oldest first (at most
+	// 10): the evidence a downstream Rollout's requireUpstream reads, kept past the next
+	// release.
+	// +kubebuilder:validation:MaxItems=10
+	// +optional
+	HealthyHistory []HealthyPeriod `json:"healthyHistory,omitempty"`
+
 	// Replicas is the number of pods of all revisions.
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
@@ -251,7 +263,7 @@ type PauseInfo struct {
 }
 
 // RequestAction is an operator's request to a running release.
-// +kubebuilder:validation:Enum=Promote;PromoteFull;Abort;Retry;Pause;Resume
+// +kubebuilder:validation:Enum=Promote;PromoteFull;Abort;Retry;Pause;Resume;OverridePolicy
 type RequestAction string
 
 // Operator requests.
@@ -262,16 +274,24 @@ const (
 	RequestRetry       RequestAction = "Retry"
 	RequestPause       RequestAction = "Pause"
 	RequestResume      RequestAction = "Resume"
+	// RequestOverridePolicy lets the current revision through the ReleasePolicies (the
+	// hotfix path); the request's reason is recorded.
+	RequestOverridePolicy RequestAction = "OverridePolicy"
 )
 
 // OperatorRequest is a request written into status by kubectl weir, an ArgoCD action or any
 // client allowed to patch rollouts/status.
+// +kubebuilder:validation:XValidation:rule="self.action != 'OverridePolicy' || (has(self.reason) && self.reason != '')",message="an OverridePolicy request needs a reason",fieldPath=".reason"
 type OperatorRequest struct {
 	// Action is what is asked.
 	Action RequestAction `json:"action"`
 	// By is who asked.
 	// +optional
 	By string `json:"by,omitempty"`
+	// Reason says why (required to override a policy).
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Reason string `json:"reason,omitempty"`
 	// At is when it was asked.
 	At metav1.Time `json:"at"`
 }
