@@ -32,6 +32,9 @@ func (d *decision) blueGreen() {
 		d.blueGreenIdle(b)
 		return
 	}
+	if d.s.Aborted == nil && d.policyHolds(func() { d.blueGreenIdle(b) }) {
+		return
+	}
 	d.blueGreenRelease(b)
 }
 

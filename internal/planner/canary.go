@@ -21,6 +21,9 @@ func (d *decision) canary() {
 		d.idle(c)
 		return
 	}
+	if d.s.Aborted == nil && d.policyHolds(func() { d.idle(c) }) {
+		return
+	}
 	d.release(c)
 }
 
@@ -133,7 +136,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 			d.aborted(c)
 			return
 		}
-		if !done {
+		if !done || d.windowHolds(i, steps) {
 			return
 		}
 		if !timedPause(c.Steps[i]) {

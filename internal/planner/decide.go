@@ -39,6 +39,8 @@ type decision struct {
 	// blocked: the release can't go on by its own doing, it waits for a person or for an
 	// analysis provider to answer (kstatus: Stalled, not Reconciling).
 	blocked bool
+	// verdict is what the ReleasePolicies say of the current revision.
+	verdict PolicyVerdict
 }
 
 // Decide returns the whole desired state of a Rollout for what was observed.
@@ -78,6 +80,7 @@ func Decide(in Input) Plan {
 	d.orderWrites()
 	d.countReplicas()
 	d.trackProgress()
+	d.recordHealthy()
 	d.historyLimit()
 	d.analysisHistoryLimit()
 	d.setConditions()
@@ -135,6 +138,7 @@ func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRou
 		d.holdReplicas()
 		return false
 	}
+	d.evaluatePolicies()
 	d.handleRequest(stages)
 	return true
 }

@@ -27,6 +27,9 @@ type world struct {
 	runs     map[string]AnalysisRun
 	now      time.Time
 	mutate   func(*weirv1.Rollout)
+	// policies select the Rollout; upstreams are what their requireUpstream reads.
+	policies  []weirv1.ReleasePolicy
+	upstreams map[string]Upstream
 }
 
 func (w world) input() Input {
@@ -71,6 +74,8 @@ func (w world) input() Input {
 		Services:     map[string]Service{"stable": {Hash: stableSv}, "canary": {Hash: w.canarySv}},
 		Routes:       []Route{route},
 		AnalysisRuns: runs,
+		Policies:     w.policies,
+		Upstreams:    w.upstreams,
 		Now:          now,
 	}
 }

@@ -23,6 +23,11 @@ type Input struct {
 	// AnalysisProblem says why an analysis the strategy names can't run (a template missing
 	// or invalid, an argument without a value); empty when every analysis can run.
 	AnalysisProblem string
+	// Policies are the ReleasePolicies that select the Rollout, by name.
+	Policies []weirv1.ReleasePolicy
+	// Upstreams are the Rollouts the policies name as upstream, by "namespace/name"; a
+	// missing entry means that Rollout doesn't exist.
+	Upstreams map[string]Upstream
 	// Now is the time of this decision.
 	Now time.Time
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/utils/ptr"
 
@@ -86,6 +87,20 @@ func (d *decision) handleRequest(steps int) {
 			d.s.Paused = &weirv1.PauseInfo{Reason: weirv1.ReasonOperatorPause, By: who, At: *d.now(),
 				Message: fmt.Sprintf("paused by %s; resume with 'kubectl weir resume %s'", who, d.r.Name)}
 			d.plan.event("Paused", fmt.Sprintf("release paused by %s", who))
+		}
+	case weirv1.RequestOverridePolicy:
+		switch {
+		case !releasing:
+			refuse("no release in progress")
+		case d.s.Policy == nil:
+			refuse("no ReleasePolicy selects this Rollout")
+		case d.overridden():
+			refuse("revision " + d.in.CurrentHash + " is already let through")
+		default:
+			d.s.Policy.Override = &weirv1.PolicyOverride{Revision: d.in.CurrentHash, By: who, Reason: req.Reason, At: *d.now()}
+			// A Warning: rules a platform team set were set aside, and that should stand out.
+			d.plan.warning(weirv1.ReasonPolicyOverridden, fmt.Sprintf("revision %s let through policies %s by %s: %s",
+				d.in.CurrentHash, strings.Join(d.s.Policy.Policies, ", "), who, req.Reason))
 		}
 	case weirv1.RequestResume:
 		if d.s.Paused == nil {
