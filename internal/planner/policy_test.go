@@ -175,7 +175,9 @@ func TestPolicyEvidenceOfEveryRule(t *testing.T) {
 // An admitted release under way when the window closes finishes its step and waits at the
 // next step boundary; it goes on by itself when the window opens.
 func TestWindowClosingMidRelease(t *testing.T) {
-	admitted := func(s *weirv1.RolloutStatus) { s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}, Admitted: "v2"} }
+	admitted := func(s *weirv1.RolloutStatus) {
+		s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}, Admitted: "v2"}
+	}
 	// Step 1/4 (weight 20) verified at the route: done.
 	stepOneDone := world{replicas: 4, current: "v2", steps: []weirv1.CanaryStep{setWeight(20), pauseFor("10s"), setWeight(50), pauseForever()},
 		status: releasing(0, admitted), rs: []ReplicaSet{rs("v1", 4), rs("v2", 1)}, canarySv: "v2", weights: w(80, 20),
