@@ -281,7 +281,7 @@ const (
 
 // OperatorRequest is a request written into status by kubectl weir, an ArgoCD action or any
 // client allowed to patch rollouts/status.
-// +kubebuilder:validation:XValidation:rule="self.action != 'OverridePolicy' || (has(self.reason) && self.reason != ”)",message="an OverridePolicy request needs a reason",fieldPath=".reason"
+// +kubebuilder:validation:XValidation:rule="self.action != 'OverridePolicy' || (has(self.reason) && size(self.reason) > 0)",message="an OverridePolicy request needs a reason",fieldPath=".reason"
 type OperatorRequest struct {
 	// Action is what is asked.
 	Action RequestAction `json:"action"`
