@@ -106,7 +106,10 @@ func (r *release) request(action weirv1.RequestAction) {
 }
 
 // waitHealthy waits until the Rollout is Healthy for its current template.
-func (r *release) waitHealthy() *weirv1.Rollout {
+func (r *release) waitHealthy() *weirv1.Rollout { return r.waitHealthyWithin(timeout) }
+
+// waitHealthyWithin is waitHealthy with its own deadline.
+func (r *release) waitHealthyWithin(within time.Duration) *weirv1.Rollout {
 	var ro *weirv1.Rollout
 	r.g.Eventually(func() weirv1.RolloutPhase {
 		ro = r.get()
@@ -114,7 +117,7 @@ func (r *release) waitHealthy() *weirv1.Rollout {
 			return ""
 		}
 		return ro.Status.Phase
-	}, timeout, poll).Should(Equal(weirv1.PhaseHealthy), func() string { return describe(r.get()) })
+	}, within, poll).Should(Equal(weirv1.PhaseHealthy), func() string { return describe(r.get()) })
 	return ro
 }
 

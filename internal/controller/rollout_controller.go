@@ -246,6 +246,8 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("HTTPRoute"))).
 		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
 		Watches(&weirv1.ClusterAnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsUsingClusterTemplate)).
+		Watches(&weirv1.ReleasePolicy{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsSelectedBy)).
+		Watches(&weirv1.Rollout{}, handler.EnqueueRequestsFromMapFunc(r.downstreamsOf), builder.WithPredicates(healthyHistoryChanged())).
 		Complete(r)
 }
 

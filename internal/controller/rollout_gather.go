@@ -70,6 +70,9 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 	if obs.input.AnalysisProblem, err = r.checkAnalyses(ctx, ro); err != nil {
 		return nil, err
 	}
+	if err := r.gatherPolicies(ctx, ro, obs); err != nil {
+		return nil, err
+	}
 	var runs weirv1.AnalysisRunList
 	if err := r.Client.List(ctx, &runs, client.InNamespace(ro.Namespace)); err != nil {
 		return nil, err

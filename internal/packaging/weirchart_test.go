@@ -146,7 +146,7 @@ func TestWeirChartCRDs(t *testing.T) {
 	g := NewWithT(t)
 	generated, err := filepath.Glob(repoPath(t, "config", "crd", "*.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(generated).To(HaveLen(4))
+	g.Expect(generated).To(HaveLen(5))
 	shipped, err := filepath.Glob(repoPath(t, "charts", "weir", "files", "crds", "*.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(names(shipped)).To(Equal(names(generated)), "charts/weir/files/crds must hold config/crd's files")

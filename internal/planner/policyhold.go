@@ -10,16 +10,15 @@ import (
 // maxEvidence bounds status.policy.evidence (the CRD's limit).
 const maxEvidence = 16
 
-// evaluatePolicies runs the policy rules for the current revision and records what they
-// found in status. Once a revision is admitted its evidence stays as it was then: a soak
-// "for 1h12m" recomputed would change the status at every reconcile.
+// evaluatePolicies runs the policy rules for a revision being released and records what
+// they found in status. Once a revision is admitted its evidence stays as it was then (a
+// soak "for 1h12m" recomputed would change the status at every reconcile); without a
+// release only the policies' names are shown.
 func (d *decision) evaluatePolicies() {
 	if len(d.in.Policies) == 0 {
 		d.s.Policy = nil
 		return
 	}
-	d.verdict = EvaluatePolicies(PolicyInput{Policies: d.in.Policies, Rollout: d.r.Name,
-		Containers: d.r.Spec.Template.Spec.Containers, Upstreams: d.in.Upstreams, Now: d.in.Now})
 	if d.s.Policy == nil {
 		d.s.Policy = &weirv1.PolicyStatus{}
 	}
@@ -28,10 +27,20 @@ func (d *decision) evaluatePolicies() {
 	for _, p := range d.in.Policies {
 		ps.Policies = append(ps.Policies, p.Name)
 	}
-	if o := ps.Override; o != nil && o.Revision != d.in.CurrentHash {
+	hash := d.in.CurrentHash
+	if o := ps.Override; o != nil && o.Revision != hash {
 		ps.Override = nil // it let one revision through, and only that one
 	}
-	if ps.Admitted != d.in.CurrentHash {
+	if ps.Admitted != hash {
+		ps.Admitted, ps.Evidence = "", nil
+	}
+	d.verdict = PolicyVerdict{Windows: WindowState{Open: true}}
+	if hash == d.s.StableRS {
+		return
+	}
+	d.verdict = EvaluatePolicies(PolicyInput{Policies: d.in.Policies, Rollout: d.r.Name,
+		Containers: d.r.Spec.Template.Spec.Containers, Upstreams: d.in.Upstreams, Now: d.in.Now})
+	if ps.Admitted != hash {
 		ps.Evidence = d.verdict.Evidence[:min(len(d.verdict.Evidence), maxEvidence)]
 	}
 }

@@ -70,7 +70,7 @@ release namespace (leader-election-role.yaml). A test keeps the two in step.
   resources: [httproutes]
   verbs: [get, list, watch, patch]
 - apiGroups: [rollouts.weir.dev]
-  resources: [analysistemplates]
+  resources: [analysistemplates, releasepolicies]
   verbs: [get, list, watch]
 - apiGroups: [rollouts.weir.dev]
   resources: [rollouts]

@@ -1,0 +1,126 @@
+package controller
+
+import (
+	"context"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+// +kubebuilder:rbac:groups=rollouts.weir.dev,resources=releasepolicies,verbs=get;list;watch
+
+// gatherPolicies reads the ReleasePolicies that select a Rollout and the upstream Rollouts
+// they name.
+func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
+	var list weirv1.ReleasePolicyList
+	if err := r.Client.List(ctx, &list, client.InNamespace(ro.Namespace)); err != nil {
+		return err
+	}
+	for _, p := range list.Items {
+		if selects(&p, ro) {
+			obs.input.Policies = append(obs.input.Policies, p)
+		}
+	}
+	sort.Slice(obs.input.Policies, func(i, j int) bool { return obs.input.Policies[i].Name < obs.input.Policies[j].Name })
+	for _, p := range obs.input.Policies {
+		up := p.Spec.RequireUpstream
+		if up == nil {
+			continue
+		}
+		key := upstreamKey(up, ro.Name)
+		var upstream weirv1.Rollout
+		// An upstream that can't be read (absent, or outside this installation's namespaces)
+		// stays out of the map: the planner holds the release and says it wasn't found.
+		if err := r.Client.Get(ctx, key, &upstream); err != nil {
+			continue
+		}
+		if obs.input.Upstreams == nil {
+			obs.input.Upstreams = map[string]planner.Upstream{}
+		}
+		obs.input.Upstreams[key.String()] = planner.Upstream{History: upstream.Status.HealthyHistory}
+	}
+	return nil
+}
+
+// selects says whether a policy holds for a Rollout of its namespace. A selector that can't
+// be parsed selects everything: a rule written wrong holds more, never less.
+func selects(p *weirv1.ReleasePolicy, ro *weirv1.Rollout) bool {
+	if p.Spec.Selector == nil {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+	return err != nil || sel.Matches(labels.Set(ro.Labels))
+}
+
+func upstreamKey(up *weirv1.UpstreamRequirement, rollout string) types.NamespacedName {
+	name := up.Rollout
+	if name == "" {
+		name = rollout
+	}
+	return types.NamespacedName{Namespace: up.Namespace, Name: name}
+}
+
+// rolloutsSelectedBy wakes the Rollouts a ReleasePolicy selects when it changes (a window
+// opened by an edit, a rule removed).
+func (r *RolloutReconciler) rolloutsSelectedBy(ctx context.Context, o client.Object) []reconcile.Request {
+	var list weirv1.RolloutList
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, ro := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+	}
+	return reqs
+}
+
+// downstreamsOf wakes the Rollouts whose policies name a Rollout as upstream, when its
+// healthy history changes: production starts as soon as staging is Healthy on the images,
+// its soak's end is then a timer.
+func (r *RolloutReconciler) downstreamsOf(ctx context.Context, o client.Object) []reconcile.Request {
+	var policies weirv1.ReleasePolicyList
+	if err := r.Client.List(ctx, &policies); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, p := range policies.Items {
+		up := p.Spec.RequireUpstream
+		if up == nil || up.Namespace != o.GetNamespace() || up.Rollout != "" && up.Rollout != o.GetName() {
+			continue
+		}
+		var list weirv1.RolloutList
+		if err := r.Client.List(ctx, &list, client.InNamespace(p.Namespace)); err != nil {
+			continue
+		}
+		for _, ro := range list.Items {
+			if selects(&p, &ro) && upstreamKey(up, ro.Name) == (types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+			}
+		}
+	}
+	return reqs
+}
+
+// healthyHistoryChanged passes the status updates a downstream's requireUpstream reads.
+func healthyHistoryChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, _ := e.ObjectOld.(*weirv1.Rollout)
+			n, _ := e.ObjectNew.(*weirv1.Rollout)
+			return o != nil && n != nil && !equality.Semantic.DeepEqual(o.Status.HealthyHistory, n.Status.HealthyHistory)
+		},
+	}
+}
