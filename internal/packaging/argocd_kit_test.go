@@ -176,6 +176,32 @@ const (
     by: bob
     at: "2026-01-01T00:00:00Z"
 `
+
+	statusWindowClosed = `status:
+  observedGeneration: 3
+  phase: Paused
+  message: "release of 7c9d held, all traffic on stable 6b8f: policy no-fridays: release window closed (deny window \"no-friday-releases\"); opens 2026-12-05T00:00:00Z"
+  currentPodHash: 7c9d
+  stableRS: 6b8f
+  conditions:
+    - type: Ready
+      status: "False"
+      reason: ReleaseWindowClosed
+      message: held
+      lastTransitionTime: "2026-01-01T00:00:00Z"
+    - type: Paused
+      status: "True"
+      reason: ReleaseWindowClosed
+      message: held
+      lastTransitionTime: "2026-01-01T00:00:00Z"
+`
+	statusImageRefused = `status:
+  observedGeneration: 3
+  phase: Degraded
+  message: "release of 7c9d held, all traffic on stable 6b8f: policy images refuses container \"app\": image \"demoapp:latest\" is tagged latest"
+  currentPodHash: 7c9d
+  stableRS: 6b8f
+`
 )
 
 // rolloutHealthCases: the health of a Rollout in each situation, as the kit must report it.
@@ -200,6 +226,10 @@ var rolloutHealthCases = []struct {
 		health{"Degraded", "Release aborted (AnalysisFailed): error-rate failed 2 of 10 measurements"}, nil},
 	{"aborted by an operator", statusOperatorAbort, health{"Degraded", "Release aborted (OperatorAbort): aborted by argocd"}, nil},
 	{"progress deadline exceeded", statusDeadline, health{"Degraded", "no progress for 10m0s while waiting for pods"}, nil},
+	{"held by a closed release window: Suspended, also with promotionGateHealthy", statusWindowClosed,
+		health{"Suspended", `Held by release policy (ReleaseWindowClosed): release of 7c9d held, all traffic on stable 6b8f: policy no-fridays: release window closed (deny window "no-friday-releases"); opens 2026-12-05T00:00:00Z`}, nil},
+	{"an image the policy refuses: Degraded (Git has to change)", statusImageRefused,
+		health{"Degraded", `release of 7c9d held, all traffic on stable 6b8f: policy images refuses container "app": image "demoapp:latest" is tagged latest`}, nil},
 }
 
 func TestRolloutHealth(t *testing.T) {

@@ -38,6 +38,17 @@ if st.phase == "Degraded" then
 end
 
 if st.phase == "Paused" then
+  -- A ReleasePolicy holding the release (a closed window, an upstream not soaked) says so in
+  -- the Paused condition; the release goes on by itself, and promotionGateHealthy doesn't
+  -- apply: a production release held by a window is waiting, not done.
+  for _, c in ipairs(st.conditions or {}) do
+    if c.type == "Paused" and c.status == "True" and
+        (c.reason == "ReleaseWindowClosed" or c.reason == "UpstreamNotSoaked" or c.reason == "PolicyInvalid") then
+      hs.status = "Suspended"
+      hs.message = "Held by release policy (" .. c.reason .. "): " .. message
+      return hs
+    end
+  end
   -- status.paused is set for an operator's pause and for an analysis that ended in Error
   -- or Inconclusive; without it the release waits at a `pause: {}` step.
   if st.paused ~= nil then

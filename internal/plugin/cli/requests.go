@@ -30,11 +30,18 @@ new revision once all its pods are available; during the post-promotion analysis
 release ends without waiting for it. --full goes straight to the end.
 
 Refused when there is no release in progress (the Rollout is Healthy) or when the release
-is aborted (retry it first).`,
+is aborted (retry it first).
+
+With --override-policy --reason "…", the release is let through the ReleasePolicies that
+hold it (a closed release window, an upstream not soaked, a refused image): the hotfix path.
+Who asked, when and why are recorded in status.policy.override and a Warning Event; it holds
+for the current revision only, the next one is held by the policies again.`,
 		example: `  # at step 3/5, a pause until promoted: go on to step 4/5
   kubectl weir promote web
   # skip every remaining step
-  kubectl weir promote web --full`,
+  kubectl weir promote web --full
+  # a hotfix on a Friday: let this revision through the release window
+  kubectl weir promote web --override-policy --reason "hotfix for INC-123"`,
 	},
 	{
 		use:    "abort NAME",
@@ -90,7 +97,8 @@ func (a *app) requestCommands() []*cobra.Command {
 }
 
 func (a *app) requestCommand(v requestVerb) *cobra.Command {
-	var full bool
+	var full, override bool
+	var reason string
 	cmd := &cobra.Command{
 		Use:               v.use,
 		Short:             v.short,
@@ -104,12 +112,21 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 				return err
 			}
 			action := v.action
-			if full {
+			switch {
+			case full && override:
+				return errors.New("--full and --override-policy are two requests: override first, then promote --full")
+			case full:
 				action = weirv1.RequestPromoteFull
+			case override && reason == "":
+				return errors.New("--override-policy needs --reason: say why the policies are set aside (it is recorded)")
+			case override:
+				action = weirv1.RequestOverridePolicy
+			case reason != "":
+				return errors.New("--reason goes with --override-policy")
 			}
 			name := args[0]
 			by := c.User(cmd.Context())
-			next, err := ops.Request(cmd.Context(), c.Client, c.Namespace, name, action, by, a.Now())
+			next, err := ops.RequestWithReason(cmd.Context(), c.Client, c.Namespace, name, action, by, reason, a.Now())
 			var refused *ops.Refused
 			if errors.As(err, &refused) {
 				return fmt.Errorf("%s %s refused: %s", lowerVerb(action), name, refused.Reason)
@@ -123,13 +140,18 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 	}
 	if v.action == weirv1.RequestPromote {
 		cmd.Flags().BoolVar(&full, "full", false, "Skip every remaining step")
+		cmd.Flags().BoolVar(&override, "override-policy", false, "Let the current revision through the ReleasePolicies that hold it (needs --reason)")
+		cmd.Flags().StringVar(&reason, "reason", "", "Why the policies are set aside (recorded in status and an Event)")
 	}
 	return cmd
 }
 
 func lowerVerb(a weirv1.RequestAction) string {
-	if a == weirv1.RequestPromoteFull {
+	switch a {
+	case weirv1.RequestPromoteFull:
 		return "promote --full"
+	case weirv1.RequestOverridePolicy:
+		return "promote --override-policy"
 	}
 	s := string(a)
 	return string(s[0]+'a'-'A') + s[1:]

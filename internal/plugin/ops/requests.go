@@ -6,6 +6,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -35,6 +36,12 @@ var conflictBackoff = wait.Backoff{Steps: 12, Duration: 50 * time.Millisecond, F
 // Rollout is read, checked and patched again after every conflict, so a check never
 // approves a state that has since changed. It returns what the controller will do.
 func Request(ctx context.Context, c client.Client, ns, name string, action weirv1.RequestAction, by string, now time.Time) (string, error) {
+	return RequestWithReason(ctx, c, ns, name, action, by, "", now)
+}
+
+// RequestWithReason is Request with the reason the request records (an override of the
+// release policies needs one).
+func RequestWithReason(ctx context.Context, c client.Client, ns, name string, action weirv1.RequestAction, by, reason string, now time.Time) (string, error) {
 	var next string
 	err := retry.RetryOnConflict(conflictBackoff, func() error {
 		ro, err := kube.GetRollout(ctx, c, ns, name)
@@ -46,7 +53,7 @@ func Request(ctx context.Context, c client.Client, ns, name string, action weirv
 		}
 		next = Next(ro, action)
 		orig := ro.DeepCopy()
-		ro.Status.Request = &weirv1.OperatorRequest{Action: action, By: by, At: metav1.NewTime(now)}
+		ro.Status.Request = &weirv1.OperatorRequest{Action: action, By: by, Reason: reason, At: metav1.NewTime(now)}
 		return c.Status().Patch(ctx, ro, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 	})
 	if apierrors.IsConflict(err) {
@@ -111,6 +118,15 @@ func Check(ro *weirv1.Rollout, action weirv1.RequestAction) error {
 				ro.Name, st.Describe(st.StepIndex), ro.Name)
 		}
 		return refuse("the release of rollout %s is not paused: nothing to resume", ro.Name)
+	case weirv1.RequestOverridePolicy:
+		switch p := s.Policy; {
+		case !st.Releasing:
+			return noRelease("let through")
+		case p == nil:
+			return refuse("no ReleasePolicy selects rollout %s: nothing to override", ro.Name)
+		case p.Override != nil && p.Override.Revision == st.CurrentHash:
+			return refuse("revision %s is already let through the policies (by %s: %s)", st.CurrentHash, orSomeone(p.Override.By), p.Override.Reason)
+		}
 	default:
 		return refuse("unknown request %q", action)
 	}
@@ -147,6 +163,9 @@ func Next(ro *weirv1.Rollout, action weirv1.RequestAction) string {
 			return fmt.Sprintf("the pause (%s) is cleared and the analysis of %s runs again in a new AnalysisRun", s.Paused.Reason, st.Describe(i))
 		}
 		return fmt.Sprintf("the pause (%s) is cleared and the release goes on from %s", s.Paused.Reason, st.Describe(i))
+	case weirv1.RequestOverridePolicy:
+		return fmt.Sprintf("revision %s goes through policies %s (a Warning Event records who and why); its release goes on from %s; the next revision is held by them again",
+			st.CurrentHash, strings.Join(s.Policy.Policies, ", "), st.Describe(i))
 	}
 	return ""
 }

@@ -29,6 +29,9 @@ func rollout(image string, mutate func(s *weirv1.RolloutStatus)) *weirv1.Rollout
 }
 
 func healthy(s *weirv1.RolloutStatus) { s.StableRS = s.CurrentPodHash }
+func heldByPolicy(s *weirv1.RolloutStatus) {
+	s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}}
+}
 func aborted(s *weirv1.RolloutStatus) {
 	s.Aborted = &weirv1.AbortInfo{Reason: weirv1.ReasonAnalysisFailed}
 }
@@ -58,6 +61,14 @@ func TestCheckAndNext(t *testing.T) {
 		{"promote aborted", aborted, weirv1.RequestPromoteFull, "retry it first", ""},
 		{"abort", nil, weirv1.RequestAbort, "", "all traffic goes back to stable revision stable1"},
 		{"abort healthy", healthy, weirv1.RequestAbort, "nothing to abort", ""},
+		{"override a held release", heldByPolicy, weirv1.RequestOverridePolicy, "",
+			"goes through policies no-fridays (a Warning Event records who and why); its release goes on from step 3/5"},
+		{"override without a policy", nil, weirv1.RequestOverridePolicy, "no ReleasePolicy selects rollout web: nothing to override", ""},
+		{"override healthy", func(s *weirv1.RolloutStatus) { heldByPolicy(s); healthy(s) }, weirv1.RequestOverridePolicy, "nothing to let through", ""},
+		{"override twice", func(s *weirv1.RolloutStatus) {
+			heldByPolicy(s)
+			s.Policy.Override = &weirv1.PolicyOverride{Revision: s.CurrentPodHash, By: "alice", Reason: "INC-42"}
+		}, weirv1.RequestOverridePolicy, "already let through the policies (by alice: INC-42)", ""},
 		{"abort twice", aborted, weirv1.RequestAbort, "already aborted", ""},
 		{"retry", aborted, weirv1.RequestRetry, "", "starts again from step 1/5 (setWeight 20)"},
 		{"retry not aborted", nil, weirv1.RequestRetry, "not aborted", ""},

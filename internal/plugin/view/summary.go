@@ -39,6 +39,8 @@ type Rollout struct {
 	VerifiedWeight *int32   `json:"verifiedWeight,omitempty"`
 	Replicas       Replicas `json:"replicas"`
 	Request        string   `json:"pendingRequest,omitempty"`
+	// Policy is what the ReleasePolicies selecting the Rollout say of its revision.
+	Policy *Policy `json:"policy,omitempty"`
 	// Services says which revision each blue-green Service selects.
 	Services  string        `json:"services,omitempty"`
 	Revisions []Revision    `json:"revisions"`
@@ -46,6 +48,14 @@ type Rollout struct {
 	Routes    []Route       `json:"routes,omitempty"`
 	Now       time.Time     `json:"-"`
 	State     state.State   `json:"-"`
+}
+
+// Policy is the ReleasePolicies' verdict and its evidence.
+type Policy struct {
+	Policies []string `json:"policies"`
+	Evidence []string `json:"evidence,omitempty"`
+	// Override says who let the revision through, when and why.
+	Override string `json:"override,omitempty"`
 }
 
 // Replicas are the pod counts over every revision.
@@ -152,6 +162,12 @@ func Build(t *kube.Tree, now time.Time) *Rollout {
 	v.DesiredWeight, v.VerifiedWeight = state.CanaryWeights(ro)
 	if r := ro.Status.Request; r != nil {
 		v.Request = string(r.Action) + " by " + r.By
+	}
+	if p := ro.Status.Policy; p != nil {
+		v.Policy = &Policy{Policies: p.Policies, Evidence: p.Evidence}
+		if o := p.Override; o != nil {
+			v.Policy.Override = fmt.Sprintf("revision %s let through by %s at %s: %s", o.Revision, o.By, o.At.UTC().Format(time.RFC3339), o.Reason)
+		}
 	}
 	runs := map[string][]AnalysisRun{}
 	for i := range t.Runs {

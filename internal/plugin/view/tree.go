@@ -71,6 +71,13 @@ func writeHeader(b *strings.Builder, v *Rollout, s Style) {
 	if v.Request != "" {
 		field("Request", v.Request+" (pending: the controller has not acted on it yet)")
 	}
+	if p := v.Policy; p != nil {
+		field("Policies", strings.Join(p.Policies, ", "))
+		for _, e := range p.Evidence {
+			fmt.Fprintf(b, "%-11s %s\n", "", s.paint(grey, "· "+e))
+		}
+		field("Override", p.Override)
+	}
 	field("Age", Age(v.Created, v.Now))
 }
 
