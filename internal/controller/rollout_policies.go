@@ -5,8 +5,6 @@ import (
 	"sort"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -27,7 +25,7 @@ func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollo
 		return err
 	}
 	for _, p := range list.Items {
-		if selects(&p, ro) {
+		if planner.PolicySelects(&p, ro.Labels) {
 			obs.input.Policies = append(obs.input.Policies, p)
 		}
 	}
@@ -50,16 +48,6 @@ func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollo
 		obs.input.Upstreams[key.String()] = planner.Upstream{History: upstream.Status.HealthyHistory}
 	}
 	return nil
-}
-
-// selects says whether a policy holds for a Rollout of its namespace. A selector that can't
-// be parsed selects everything: a rule written wrong holds more, never less.
-func selects(p *weirv1.ReleasePolicy, ro *weirv1.Rollout) bool {
-	if p.Spec.Selector == nil {
-		return true
-	}
-	sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
-	return err != nil || sel.Matches(labels.Set(ro.Labels))
 }
 
 func upstreamKey(up *weirv1.UpstreamRequirement, rollout string) types.NamespacedName {
@@ -103,7 +91,7 @@ func (r *RolloutReconciler) downstreamsOf(ctx context.Context, o client.Object) 
 			continue
 		}
 		for _, ro := range list.Items {
-			if selects(&p, &ro) && upstreamKey(up, ro.Name) == (types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}) {
+			if planner.PolicySelects(&p, ro.Labels) && upstreamKey(up, ro.Name) == (types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}) {
 				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
 			}
 		}

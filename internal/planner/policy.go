@@ -7,6 +7,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
@@ -129,6 +131,17 @@ func later(a, b time.Time) bool {
 		return false
 	}
 	return a.After(b)
+}
+
+// PolicySelects says whether a policy holds for a Rollout of its namespace with these
+// labels. A selector that can't be parsed selects everything: a rule written wrong holds
+// more, never less.
+func PolicySelects(p *weirv1.ReleasePolicy, rolloutLabels map[string]string) bool {
+	if p.Spec.Selector == nil {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+	return err != nil || sel.Matches(labels.Set(rolloutLabels))
 }
 
 // RefusedImage says why the rules refuse an image reference, "" when they allow it.

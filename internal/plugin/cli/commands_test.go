@@ -91,7 +91,7 @@ func TestLintCommand(t *testing.T) {
 	g.Expect(res.err).To(ContainSubstring("missing.yaml: no such file"))
 	res = invocation{stdin: "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n"}.run("lint", "-")
 	g.Expect(res.code).To(Equal(1))
-	g.Expect(res.err).To(ContainSubstring("no Rollout, AnalysisTemplate or ClusterAnalysisTemplate found"))
+	g.Expect(res.err).To(ContainSubstring("no Rollout, AnalysisTemplate, ClusterAnalysisTemplate or ReleasePolicy found"))
 }
 
 // TestSetImageErrors: unknown containers and malformed arguments change nothing.

@@ -1,8 +1,9 @@
-// Package lint validates Rollout, AnalysisTemplate and ClusterAnalysisTemplate manifests
-// offline, before they reach Git or a cluster, and names the line of every problem. It
+// Package lint validates Rollout, AnalysisTemplate, ClusterAnalysisTemplate and ReleasePolicy
+// manifests offline, before they reach Git or a cluster, and names the line of every problem. It
 // applies the rules of the CRDs (their OpenAPI schemas and CEL rules, embedded from
 // config/crd) plus what only Weir knows: CEL conditions that don't compile, arguments a
-// query uses but the template doesn't declare, strategies the controller can't run.
+// query uses but the template doesn't declare, strategies the controller can't run, images a
+// ReleasePolicy among the files refuses.
 package lint
 
 import (
@@ -53,9 +54,11 @@ type Source struct {
 // Lint checks every document of every source.
 func Lint(sources []Source) Result {
 	var r Result
+	docs := map[string][]linted{}
 	for _, src := range sources {
-		lintSource(src, &r)
+		lintSource(src, &r, docs)
 	}
+	crossCheck(docs, &r)
 	sort.SliceStable(r.Problems, func(i, j int) bool {
 		a, b := r.Problems[i], r.Problems[j]
 		if a.File != b.File {
@@ -66,7 +69,7 @@ func Lint(sources []Source) Result {
 	return r
 }
 
-func lintSource(src Source, r *Result) {
+func lintSource(src Source, r *Result, docs map[string][]linted) {
 	dec := yaml.NewDecoder(bytes.NewReader(src.Data))
 	for {
 		var doc yaml.Node
@@ -81,13 +84,13 @@ func lintSource(src Source, r *Result) {
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 			continue // an empty document, e.g. after a trailing ---
 		}
-		lintDocument(src.Name, doc.Content[0], r)
+		lintDocument(src.Name, doc.Content[0], r, docs)
 	}
 }
 
 // lintDocument checks one document: the CRD schema first, then Weir's own rules; a problem
 // both find at the same field is reported once, in Weir's words.
-func lintDocument(file string, root *yaml.Node, r *Result) {
+func lintDocument(file string, root *yaml.Node, r *Result, docs map[string][]linted) {
 	report := func(field, msg string) {
 		// One problem, one line: a CEL compiler's caret drawing is dropped.
 		msg, _, _ = strings.Cut(msg, "\n")
@@ -113,7 +116,7 @@ func lintDocument(file string, root *yaml.Node, r *Result) {
 	rules, known := kindRules[kind]
 	switch {
 	case !known:
-		report("kind", fmt.Sprintf("%q is not a kind of %s (Rollout, AnalysisTemplate, ClusterAnalysisTemplate)", kind, Group))
+		report("kind", fmt.Sprintf("%q is not a kind of %s (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, ReleasePolicy)", kind, Group))
 		return
 	case version != "v1alpha1":
 		report("apiVersion", fmt.Sprintf("%s has no version %q; use %s/v1alpha1", Group, version, Group))
@@ -121,6 +124,7 @@ func lintDocument(file string, root *yaml.Node, r *Result) {
 	}
 	var own []finding
 	data, _ := json.Marshal(obj)
+	docs[kind] = append(docs[kind], linted{file: file, root: root, data: data})
 	schema := validateSchema(kind, obj)
 	if err := rules(data, &own); err != nil && len(schema) == 0 {
 		// A field of the wrong type: the schema names it; this only says so when it can't.
@@ -147,6 +151,7 @@ var kindRules = map[string]func(data []byte, out *[]finding) error{
 	"Rollout":                 rolloutRules,
 	"AnalysisTemplate":        templateRules,
 	"ClusterAnalysisTemplate": templateRules,
+	"ReleasePolicy":           policyRules,
 }
 
 // coveredBy reports whether one of Weir's findings already says what a schema finding

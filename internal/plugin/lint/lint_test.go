@@ -42,6 +42,10 @@ func TestLintFiles(t *testing.T) {
 			"bad-strategy.yaml:44: metadata.name: a Rollout needs a name",
 			`bad-strategy.yaml:61: spec.strategy.blueGreen.previewService: blueGreen.activeService and blueGreen.previewService must name different Services (both are "bg")`,
 		}},
+		{"policy-images.yaml", []string{
+			`policy-images.yaml:26: spec.windows.allow[0].timeZone: unknown time zone "Europe/Berln": every release the policy selects would be held`,
+			`policy-images.yaml:45: spec.template.spec.containers[0].image: ReleasePolicy prod-rules (policy-images.yaml:3) refuses it: image "registry.example/backend:latest" is tagged latest; a release of it would never start`,
+		}},
 		{"bad-syntax.yaml", []string{
 			"bad-syntax.yaml:7: not valid YAML: yaml: line 7: mapping values are not allowed in this context",
 		}},
