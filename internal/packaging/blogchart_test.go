@@ -142,6 +142,19 @@ func TestBlogPlatformEnvironments(t *testing.T) {
 		g.Expect(bg).NotTo(BeNil(), e)
 		g.Expect([]string{bg.ActiveService, bg.PreviewService}).To(Equal([]string{"frontend-active", "frontend-preview"}))
 
+		// The workflow's rules as a ReleasePolicy: no :latest anywhere; production adds
+		// no Fridays, no evening peak, and an hour in staging first.
+		policy := decode[weirv1.ReleasePolicy](t, r.find(t, "ReleasePolicy", "release-rules")).Spec
+		want := weirv1.ReleasePolicySpec{Images: &weirv1.ImageRules{}}
+		if e == "prod" {
+			berlin := "Europe/Berlin"
+			want.Windows = &weirv1.ReleaseWindows{Deny: []weirv1.ReleaseWindow{
+				{Name: "no-friday-releases", Days: []weirv1.Weekday{"Friday"}, TimeZone: berlin},
+				{Name: "evening-peak", Start: "18:00", End: "22:00", TimeZone: berlin}}}
+			want.RequireUpstream = &weirv1.UpstreamRequirement{Namespace: "blog-staging", Soak: "1h"}
+		}
+		g.Expect(policy).To(Equal(want), e)
+
 		steps := canary.Steps
 		gate := steps[len(steps)-1].Pause != nil && steps[len(steps)-1].Pause.Duration == nil
 		switch e {

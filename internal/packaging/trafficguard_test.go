@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/weir-dev/weir/internal/controller"
@@ -106,13 +107,21 @@ spec:
 	}, timeout, poll).Should(MatchJSON(asJSON(wantRules)))
 
 	// A plain update (kubectl edit, a client-side apply) is guarded the same way.
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("gateway.networking.k8s.io/v1")
-	u.SetKind("HTTPRoute")
-	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend"}, u)).To(Succeed())
+	// (Read and written again on a conflict, as kubectl edit asks a person to: seen once
+	// under load, the route's resourceVersion moved between the read and the write.)
 	plain, _, _ := unstructured.NestedSlice(gitRoute("x", gitRules).Object, "spec", "rules")
-	g.Expect(unstructured.SetNestedSlice(u.Object, plain, "spec", "rules")).To(Succeed())
-	g.Expect(c.Update(ctx, u, client.FieldOwner("kubectl-edit"))).To(Succeed())
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("gateway.networking.k8s.io/v1")
+		u.SetKind("HTTPRoute")
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend"}, u); err != nil {
+			return err
+		}
+		if err := unstructured.SetNestedSlice(u.Object, plain, "spec", "rules"); err != nil {
+			return err
+		}
+		return c.Update(ctx, u, client.FieldOwner("kubectl-edit"))
+	})).To(Succeed())
 	g.Expect(rules("backend")[0]).To(HaveKeyWithValue("backendRefs", ConsistOf(
 		HaveKeyWithValue("weight", BeEquivalentTo(70)), HaveKeyWithValue("weight", BeEquivalentTo(30)))))
 
