@@ -204,6 +204,28 @@ var _ = Describe("the blog platform's GitOps workflow", Ordered, func() {
 		Expect(run.HookRanAfter).To(BeTrue())
 		Expect(platform.Agreement(ctx, Prod)).To(Succeed())
 	})
+
+	It("holds a production release committed inside a release freeze on stable, Suspended in Argo CD, and starts it when the window opens", func() {
+		before, err := platform.BackendTag(Prod, Prod.Branch)
+		Expect(err).NotTo(HaveOccurred())
+		run, err := platform.ReleaseProdThroughWindow(ctx, "1.9.0")
+		Expect(err).NotTo(HaveOccurred())
+		report(run.Held)
+		report(run.Gate)
+		report(run.Promoted)
+		GinkgoWriter.Printf("freeze until %s: held %s after the push, Weir admitted the release %s after the edge, Argo CD showed it started %s after\n",
+			run.Edge.Format("15:04:05"), run.Held.ToDone.Round(100*time.Millisecond), run.Admitted.Sub(run.Edge).Round(100*time.Millisecond),
+			run.Started.Sub(run.Edge).Round(100*time.Millisecond))
+		last := run.Held.Samples[len(run.Held.Samples)-1]
+		Expect(last.RolloutMessage).To(And(ContainSubstring(`deny window "suite-freeze"`), ContainSubstring("opens "+run.Edge.Format(time.RFC3339))))
+		Expect(last.Health).To(Equal("Suspended"), "the app is Suspended, not Degraded")
+		Expect(run.Held.Served.Versions).To(HaveKey(before))
+		Expect(run.Held.Served.Versions).NotTo(HaveKey("1.9.0"), "held: all traffic on stable")
+		Expect(run.Admitted).To(BeTemporally(">=", run.Edge), "not before the window opens")
+		Expect(run.Gate.Drift()).To(BeEmpty())
+		Expect(run.Promoted.Drift()).To(BeEmpty())
+		Expect(platform.Agreement(ctx, Prod)).To(Succeed())
+	})
 })
 
 // changedLines are a diff's "<" and ">" lines.

@@ -44,6 +44,9 @@ type RolloutReconciler struct {
 	Now func() time.Time
 	// Workers reconcile different Rollouts in parallel (default 8).
 	Workers int
+	// APIReader reads from the API server, not the cache: the ReleasePolicies are read so
+	// before a release is let start (see gatherPolicies).
+	APIReader client.Reader
 
 	written writtenVersions
 	held    heldStatuses

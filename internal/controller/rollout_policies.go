@@ -19,9 +19,20 @@ import (
 
 // gatherPolicies reads the ReleasePolicies that select a Rollout and the upstream Rollouts
 // they name.
+//
+// Before a release is let start, the policies are read from the API server rather than the
+// cache: a commit that changes a policy and an image together reaches Weir through two
+// informers, and the Rollout's can come first. The GitOps suite saw exactly that: a release
+// committed with a freeze was admitted under the policy as it was before the commit.
 func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
+	var reader client.Reader = r.Client
+	hash := obs.input.CurrentHash
+	admitted := ro.Status.Policy != nil && ro.Status.Policy.Admitted == hash
+	if r.APIReader != nil && hash != ro.Status.StableRS && !admitted {
+		reader = r.APIReader
+	}
 	var list weirv1.ReleasePolicyList
-	if err := r.Client.List(ctx, &list, client.InNamespace(ro.Namespace)); err != nil {
+	if err := reader.List(ctx, &list, client.InNamespace(ro.Namespace)); err != nil {
 		return err
 	}
 	for _, p := range list.Items {

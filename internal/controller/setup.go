@@ -131,9 +131,10 @@ func SetupWith(mgr ctrl.Manager, opts Options) error {
 	// Every write, not only server-side applies, is recorded under Weir's field manager.
 	c := client.WithFieldOwner(mgr.GetClient(), FieldManager)
 	if err := (&RolloutReconciler{
-		Client:   c,
-		Recorder: mgr.GetEventRecorder("weir-controller"),
-		Workers:  opts.RolloutWorkers,
+		Client:    c,
+		Recorder:  mgr.GetEventRecorder("weir-controller"),
+		Workers:   opts.RolloutWorkers,
+		APIReader: mgr.GetAPIReader(),
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
