@@ -65,6 +65,15 @@ type CanaryStrategy struct {
 	// +kubebuilder:default=30
 	// +optional
 	AbortScaleDownDelaySeconds *int32 `json:"abortScaleDownDelaySeconds,omitempty"`
+
+	// PostPromotionAnalysis is a bake after the last step: the new revision takes all traffic
+	// at full size while the stable one stays up at full size, and this analysis runs. Passed,
+	// the new revision becomes stable (the old one goes scaleDownDelaySeconds later); failed,
+	// all traffic goes straight back to the stable revision (verified on the routes before
+	// anything scales; the new one scales down abortScaleDownDelaySeconds after) and the
+	// release is aborted, its change to be reverted in Git.
+	// +optional
+	PostPromotionAnalysis *RolloutAnalysis `json:"postPromotionAnalysis,omitempty"`
 }
 
 // TrafficRouting says where Weir shifts traffic.
@@ -348,6 +357,9 @@ type CanaryStatus struct {
 	// BackgroundAnalysisRun is the background AnalysisRun of this release.
 	// +optional
 	BackgroundAnalysisRun string `json:"backgroundAnalysisRun,omitempty"`
+	// PostPromotionAnalysisRun is the AnalysisRun of the bake after the last step.
+	// +optional
+	PostPromotionAnalysisRun string `json:"postPromotionAnalysisRun,omitempty"`
 }
 
 // BlueGreenStatus is the blue-green strategy's state.

@@ -28,6 +28,9 @@ func analysesOf(ro *weirv1.Rollout) []namedAnalysis {
 		if c.Analysis != nil {
 			out = append(out, namedAnalysis{"spec.strategy.canary.analysis", c.Analysis.RolloutAnalysis})
 		}
+		if c.PostPromotionAnalysis != nil {
+			out = append(out, namedAnalysis{"spec.strategy.canary.postPromotionAnalysis", *c.PostPromotionAnalysis})
+		}
 	}
 	if b := ro.Spec.Strategy.BlueGreen; b != nil {
 		if b.PrePromotionAnalysis != nil {

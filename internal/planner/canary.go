@@ -29,7 +29,7 @@ func (d *decision) canary() {
 
 // idle is the canary's state without a release.
 func (d *decision) idle(c *weirv1.CanaryStrategy) {
-	d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+	d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun, d.s.Canary.PostPromotionAnalysisRun = "", "", ""
 	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
 	d.steady(c.StableService, c.CanaryService, c.TrafficRouting)
 }
@@ -120,6 +120,9 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 				base, where, detail := d.stepRun(i, int(steps), weight)
 				d.keepMeasuring(a, base, &d.s.Canary.StepAnalysisRun, where, detail)
 			}
+			if a := c.PostPromotionAnalysis; a != nil && i >= steps && d.bakeStarted() {
+				d.keepMeasuring(a, d.runBase("post"), &d.s.Canary.PostPromotionAnalysisRun, "post-promotion", bakeDetail)
+			}
 			if d.s.Aborted != nil {
 				d.aborted(c)
 				return
@@ -128,6 +131,12 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 			return
 		}
 		if i >= steps {
+			if c.PostPromotionAnalysis != nil && !d.bake(c, routeWeight, canaryWant) {
+				if d.s.Aborted != nil { // the bake failed: straight back to stable
+					d.aborted(c)
+				}
+				return
+			}
 			d.finish(c, canaryWant)
 			return
 		}
@@ -282,6 +291,10 @@ func (d *decision) aborted(c *weirv1.CanaryStrategy) {
 	d.setTraffic(c.TrafficRouting, 0, nil, nil)
 	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
 	d.scaleDownAborted(d.in.CurrentHash, seconds(c.AbortScaleDownDelaySeconds, 30))
+	if d.bakeStarted() {
+		// It failed with all traffic on it: not a release to retry as is.
+		d.message += fmt.Sprintf("; it failed its bake with all traffic: revert its change in Git ('kubectl weir undo %s' prints it)", d.r.Name)
+	}
 }
 
 // scaleDownAborted keeps the aborted revision up until traffic is verified off it and the
@@ -384,3 +397,25 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// bakeDetail names the bake in its run's message.
+const bakeDetail = "post-promotion analysis with all traffic on the new revision"
+
+// bake is the post-promotion analysis after the last step: it starts once the new revision
+// runs at full size with all traffic verified on it (the stable revision still up at full
+// size), and reports whether it passed. A failure aborts the release.
+func (d *decision) bake(c *weirv1.CanaryStrategy, routeWeight, canaryWant int32) bool {
+	if avail := d.available(d.in.CurrentHash); avail < canaryWant {
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("bake: %d of %d pods of revision %s available", avail, canaryWant, d.in.CurrentHash))
+		return false
+	}
+	if c.TrafficRouting != nil && (!d.verified || routeWeight != 100) {
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, "bake: all traffic to the new revision, not yet verified: "+d.trafficMessage)
+		return false
+	}
+	return d.runAnalysis(c.PostPromotionAnalysis, d.runBase("post"), &d.s.Canary.PostPromotionAnalysisRun, "post-promotion", bakeDetail)
+}
+
+// bakeStarted says whether the bake's run was asked for in this release.
+func (d *decision) bakeStarted() bool { return d.s.Canary.PostPromotionAnalysisRun != "" }

@@ -194,7 +194,7 @@ func (d *decision) trackRevision() {
 		d.s.Paused = nil
 	}
 	if d.s.Canary != nil {
-		d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+		d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun, d.s.Canary.PostPromotionAnalysisRun = "", "", ""
 	}
 	if d.s.BlueGreen != nil {
 		d.s.BlueGreen.PreviewAvailableAt, d.s.BlueGreen.SwitchedAt = nil, nil
@@ -276,7 +276,7 @@ func (d *decision) analysisHistoryLimit() {
 		keep[p.Name] = true
 	}
 	if c := d.s.Canary; c != nil {
-		keep[c.StepAnalysisRun], keep[c.BackgroundAnalysisRun] = true, true
+		keep[c.StepAnalysisRun], keep[c.BackgroundAnalysisRun], keep[c.PostPromotionAnalysisRun] = true, true, true
 	}
 	if b := d.s.BlueGreen; b != nil {
 		keep[b.PrePromotionAnalysisRun], keep[b.PostPromotionAnalysisRun] = true, true

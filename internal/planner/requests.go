@@ -71,7 +71,7 @@ func (d *decision) handleRequest(steps int) {
 		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
 		if d.s.Canary != nil {
-			d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun = "", ""
+			d.s.Canary.StepAnalysisRun, d.s.Canary.BackgroundAnalysisRun, d.s.Canary.PostPromotionAnalysisRun = "", "", ""
 		}
 		if bg := d.s.BlueGreen; bg != nil {
 			bg.PreviewAvailableAt, bg.SwitchedAt, bg.PrePromotionAnalysisRun, bg.PostPromotionAnalysisRun = nil, nil, "", ""
@@ -123,7 +123,7 @@ func (d *decision) handleRequest(steps int) {
 func (d *decision) retryAnalysis() {
 	var fields []*string
 	if c := d.s.Canary; c != nil {
-		fields = append(fields, &c.StepAnalysisRun, &c.BackgroundAnalysisRun)
+		fields = append(fields, &c.StepAnalysisRun, &c.BackgroundAnalysisRun, &c.PostPromotionAnalysisRun)
 	}
 	if b := d.s.BlueGreen; b != nil {
 		fields = append(fields, &b.PrePromotionAnalysisRun, &b.PostPromotionAnalysisRun)

@@ -1,0 +1,70 @@
+package controller_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+func (r *release) bakingRollout() *weirv1.Rollout {
+	ro := r.rollout(2, setWeight(50))
+	ro.Spec.Strategy.Canary.PostPromotionAnalysis = analysisStep().Analysis
+	return ro
+}
+
+// TestFailedBakeSendsTrafficBack: after the last step the new revision takes all traffic
+// for its bake, fails it, and all traffic goes back to the stable revision, which was kept
+// up at full size; the Rollout is Degraded with the reason.
+func TestFailedBakeSendsTrafficBack(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 300)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 3)
+	r.create(r.bakingRollout())
+	stable := r.waitHealthy().Status.StableRS
+
+	r.setImage("web:2")
+	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{0, 100}), "the bake has all traffic")
+	ro := r.get()
+	g.Expect(r.replicas()[stable]).To(Equal(int32(2)), "stable kept at full size during the bake")
+	g.Eventually(func() string {
+		if a := r.get().Status.Aborted; a != nil {
+			return a.Reason
+		}
+		return ""
+	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
+	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}), "all traffic back on stable")
+	ro = r.get()
+	g.Expect(ro.Status.StableRS).To(Equal(stable))
+	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhaseDegraded))
+	g.Expect(ro.Status.Aborted.Message).To(ContainSubstring("post-promotion"))
+	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(ContainSubstring("failed its bake with all traffic: revert its change in Git"))
+	run := r.run(ro.Status.Canary.PostPromotionAnalysisRun)
+	g.Expect(run).NotTo(BeNil())
+	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisFailed))
+}
+
+// TestPassedBakeFinishesTheRelease: a bake without errors makes the new revision stable.
+func TestPassedBakeFinishesTheRelease(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	tr := startTraffic(t, 0)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 3)
+	r.create(r.bakingRollout())
+	stable := r.waitHealthy().Status.StableRS
+
+	r.setImage("web:2")
+	done := r.waitHealthy()
+	g.Expect(done.Status.StableRS).NotTo(Equal(stable))
+	// A finished release's status no longer names its runs: by name, then.
+	run := r.run("web-" + done.Status.StableRS + "-post-1")
+	g.Expect(run).NotTo(BeNil())
+	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
+	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
+}
