@@ -191,6 +191,11 @@ type HealthyPeriod struct {
 	// Until is when it stopped being Healthy (a release, pods lost); absent while it still is.
 	// +optional
 	Until *metav1.Time `json:"until,omitempty"`
+	// Unproven says why this period is no evidence for a downstream soak (the revision's
+	// analysis never passed: created as stable, or skipped by a person).
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Unproven string `json:"unproven,omitempty"`
 }
 
 func init() {

@@ -176,6 +176,13 @@ type RolloutStatus struct {
 	// +optional
 	Policy *PolicyStatus `json:"policy,omitempty"`
 
+	// Unproven says why the revision being released, once stable, is no evidence for a
+	// downstream's requireUpstream: it was created as stable (no release ran), or a person
+	// skipped one of its analyses. Cleared by a new revision or a retry.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Unproven string `json:"unproven,omitempty"`
+
 	// HealthyHistory records the revisions this Rollout ran Healthy, oldest first (at most
 	// 10): the evidence a downstream Rollout's requireUpstream reads, kept past the next
 	// release.

@@ -163,6 +163,7 @@ func (d *decision) firstRevision() {
 	}
 	if len(others) == 0 {
 		d.s.StableRS = d.in.CurrentHash
+		d.s.Unproven = "created as stable: no release ran"
 		d.plan.event("Created", fmt.Sprintf("revision %s is stable: a new Rollout goes straight to stable, no steps", d.in.CurrentHash))
 		return
 	}
@@ -190,6 +191,9 @@ func (d *decision) trackRevision() {
 	d.s.ProgressedAt = d.now()
 	d.s.Aborted = nil
 	d.s.Retries = 0
+	if previous != "" { // a new Rollout's first revision stays unproven (firstRevision)
+		d.s.Unproven = ""
+	}
 	if d.s.Paused != nil && d.s.Paused.Reason != weirv1.ReasonOperatorPause {
 		d.s.Paused = nil
 	}

@@ -226,9 +226,14 @@ func upstreamSoak(up *weirv1.UpstreamRequirement, in PolicyInput) (held bool, ms
 	// starts a new one).
 	var best *weirv1.HealthyPeriod
 	var bestRan time.Duration
+	unproven := ""
 	for i := range u.History {
 		h := &u.History[i]
 		if !sameImages(h.Images, images) {
+			continue
+		}
+		if h.Unproven != "" { // its analysis never passed there
+			unproven = h.Unproven
 			continue
 		}
 		if ran := ranFor(h, in.Now); best == nil || ran > bestRan {
@@ -236,6 +241,8 @@ func upstreamSoak(up *weirv1.UpstreamRequirement, in PolicyInput) (held bool, ms
 		}
 	}
 	switch {
+	case best == nil && unproven != "":
+		return true, fmt.Sprintf("%s ran %s Healthy, but that is no evidence (%s): release those images there through their analysis", key, shown, unproven), time.Time{}
 	case best == nil:
 		return true, fmt.Sprintf("%s has not run %s Healthy yet (soak %s)", key, shown, soak), time.Time{}
 	case bestRan >= soak:

@@ -291,3 +291,30 @@ func TestHealthyHistory(t *testing.T) {
 	g.Expect(h[9].Revision).To(Equal("v1"))
 	g.Expect(h[9].Until).To(BeNil())
 }
+
+// TestUnprovenRevisionsAreNoEvidence: a revision whose analysis never passed (created as
+// stable, or promoted past an analysis) is recorded as such, and a downstream's soak doesn't
+// count it.
+func TestUnprovenRevisionsAreNoEvidence(t *testing.T) {
+	g := NewWithT(t)
+	created := Decide(world{replicas: 2, current: "v1", mutate: image("demoapp:v1")}.input())
+	g.Expect(created.Status.Unproven).To(Equal("created as stable: no release ran"))
+
+	steps := []weirv1.CanaryStep{setWeight(20), analysisStep(), pauseForever(), setWeight(50)}
+	at := func(step int32, action weirv1.RequestAction) string {
+		x := world{replicas: 4, current: "v2", steps: steps, status: releasing(step, request(action)),
+			rs: []ReplicaSet{rs("v1", 4), rs("v2", 1)}, canarySv: "v2", weights: w(80, 20)}
+		return Decide(x.input()).Status.Unproven
+	}
+	g.Expect(at(2, weirv1.RequestPromote)).To(BeEmpty(), "promoting past a pause gate skips no analysis")
+	g.Expect(at(1, weirv1.RequestPromote)).To(Equal("Promote by alice skipped the analysis of step 2/4"))
+	g.Expect(at(0, weirv1.RequestPromoteFull)).To(Equal("PromoteFull by alice skipped the analysis of step 2/4"))
+	g.Expect(at(2, weirv1.RequestPromoteFull)).To(BeEmpty(), "no analysis left")
+
+	w := newRelease(stagingFirst)
+	w.upstreams = soaked("demoapp:v2", t0.Add(-3*time.Hour), nil)
+	h := w.upstreams["staging/web"].History
+	h[1].Unproven = "PromoteFull by alice skipped the analysis of step 2/4"
+	check(t, Decide(w.input()), expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonUpstreamNotSoaked,
+		message: "staging/web ran demoapp:v2 Healthy, but that is no evidence (PromoteFull by alice skipped the analysis of step 2/4)"})
+}

@@ -128,7 +128,7 @@ func (d *decision) recordHealthy() {
 		h[len(h)-1].Until = d.now()
 	}
 	if healthy {
-		h = append(h, weirv1.HealthyPeriod{Revision: d.s.StableRS, Images: images, Since: *d.now()})
+		h = append(h, weirv1.HealthyPeriod{Revision: d.s.StableRS, Images: images, Since: *d.now(), Unproven: d.s.Unproven})
 	}
 	if len(h) > maxHealthyHistory {
 		h = h[len(h)-maxHealthyHistory:]

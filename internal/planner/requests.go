@@ -38,6 +38,9 @@ func (d *decision) handleRequest(steps int) {
 			refuse("the release is aborted; retry it first")
 			return
 		}
+		if why := d.skipsAnalysis(req.Action, i, steps); why != "" {
+			d.s.Unproven = fmt.Sprintf("%s by %s skipped %s", req.Action, who, why)
+		}
 		if req.Action == weirv1.RequestPromoteFull {
 			i = int32(steps)
 		} else if i < int32(steps) {
@@ -67,6 +70,7 @@ func (d *decision) handleRequest(steps int) {
 		}
 		d.s.Aborted = nil
 		d.s.Retries++
+		d.s.Unproven = "" // every analysis runs again
 		d.s.CurrentStepIndex = ptr.To[int32](0)
 		d.s.StepStartedAt = d.nowMicro()
 		d.s.ProgressedAt = d.now()
@@ -133,4 +137,50 @@ func (d *decision) retryAnalysis() {
 			*field = nextAttempt(*field)
 		}
 	}
+}
+
+// skipsAnalysis says which analysis a promotion at stage or step i skips, "" when none: a
+// promotion past a pause gate skips nothing, one during an analysis (or over the steps left,
+// with --full) does.
+func (d *decision) skipsAnalysis(action weirv1.RequestAction, i int32, stages int) string {
+	if d.s.Paused != nil && d.s.Paused.Reason != weirv1.ReasonOperatorPause {
+		return "the analysis that paused the release"
+	}
+	if b := d.r.Spec.Strategy.BlueGreen; b != nil {
+		switch {
+		case action == weirv1.RequestPromoteFull && (b.PrePromotionAnalysis != nil && i == stagePreview || b.PostPromotionAnalysis != nil):
+			return "the promotion analyses"
+		case action == weirv1.RequestPromote && i == stageSwitched && b.PostPromotionAnalysis != nil:
+			return "the post-promotion analysis"
+		case action == weirv1.RequestPromote && i == stagePreview && b.PrePromotionAnalysis != nil && !d.passed(d.s.BlueGreen.PrePromotionAnalysisRun):
+			return "the pre-promotion analysis"
+		}
+		return ""
+	}
+	c := d.r.Spec.Strategy.Canary
+	last := i + 1
+	if action == weirv1.RequestPromoteFull {
+		last = int32(stages)
+		if c.PostPromotionAnalysis != nil {
+			return "the bake and any analysis left"
+		}
+	}
+	for j := i; j < last && int(j) < len(c.Steps); j++ {
+		if c.Steps[j].Analysis != nil && !(j == i && d.passed(d.s.Canary.StepAnalysisRun)) {
+			return fmt.Sprintf("the analysis of step %d/%d", j+1, len(c.Steps))
+		}
+	}
+	if c.Analysis != nil && action == weirv1.RequestPromoteFull {
+		return "the background analysis"
+	}
+	if int(i) >= len(c.Steps) && c.PostPromotionAnalysis != nil {
+		return "the bake"
+	}
+	return ""
+}
+
+// passed says whether the named run ended Successful.
+func (d *decision) passed(name string) bool {
+	run, ok := d.in.AnalysisRuns[name]
+	return ok && name != "" && run.Phase == weirv1.AnalysisSuccessful
 }

@@ -30,3 +30,24 @@ func TestTreeShowsScaleDownTime(t *testing.T) {
 		t.Errorf("scaled-down revision still announces a scale-down:\n%s", b.String())
 	}
 }
+
+// The policies that select a Rollout are in the header with each rule's evidence and an
+// override.
+func TestTreeShowsPolicyEvidence(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	v := &Rollout{Name: "backend", Now: now, Step: "-", Policy: &Policy{
+		Policies: []string{"release-rules"},
+		Evidence: []string{"policy release-rules: blog-staging/backend has run demoapp:v4 Healthy for 1h12m0s (soak 1h0m0s)"},
+		Override: "revision 7c9d let through by alice at 2026-11-27T11:00:00Z: hotfix INC-42",
+	}}
+	var b strings.Builder
+	if err := WriteTree(&b, v, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Policies:   release-rules\n" +
+		"            · policy release-rules: blog-staging/backend has run demoapp:v4 Healthy for 1h12m0s (soak 1h0m0s)\n" +
+		"Override:   revision 7c9d let through by alice at 2026-11-27T11:00:00Z: hotfix INC-42\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("header lacks the policy lines %q:\n%s", want, b.String())
+	}
+}
