@@ -84,11 +84,7 @@ func (p *Platform) ReleaseProdThroughWindow(ctx context.Context, tag string) (Wi
 	if run.Admitted, err = p.lastEvent(Prod, "ReleaseAdmitted"); err != nil {
 		return run, err
 	}
-	promoted := time.Now()
-	run.Promoted, err = p.Watch(ctx, Prod, "argocd app actions run blog-prod promote", sha, promoted, func() error {
-		_, err := p.Argo.CLI("app", "actions", "run", Prod.App, "promote", "--kind", "Rollout", "--resource-name", "backend")
-		return err
-	}, Released(tag))
+	run.Promoted, err = p.promoteProd(ctx, sha, time.Now(), tag)
 	return run, err
 }
 

@@ -83,13 +83,19 @@ func (p *Platform) PromoteToProd(ctx context.Context) (ProdRelease, error) {
 		return out, err
 	}
 	promoted := time.Now()
-	out.Promoted, err = p.Watch(ctx, Prod, "argocd app actions run blog-prod promote", sha, pushed, func() error {
-		_, err := p.Argo.CLI("app", "actions", "run", Prod.App, "promote", "--kind", "Rollout", "--resource-name", "backend")
-		return err
-	}, Released(tag))
+	out.Promoted, err = p.promoteProd(ctx, sha, pushed, tag)
 	out.PromoteToHealthy = time.Since(promoted)
 	out.Promoted.ToSynced = out.Gate.ToSynced // one sync: both phases count from the same push
 	return out, err
+}
+
+// promoteProd promotes production's gate with Argo CD's resource action and waits until the
+// release of tag is Healthy.
+func (p *Platform) promoteProd(ctx context.Context, sha string, pushed time.Time, tag string) (Release, error) {
+	return p.Watch(ctx, Prod, "argocd app actions run blog-prod promote", sha, pushed, func() error {
+		_, err := p.Argo.CLI("app", "actions", "run", Prod.App, "promote", "--kind", "Rollout", "--resource-name", "backend")
+		return err
+	}, Released(tag))
 }
 
 // Rollback is one of the workflow's ways back from a bad release.

@@ -8,28 +8,29 @@ import (
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
-func (r *release) bakingRollout() *weirv1.Rollout {
+// bakingRelease is a Healthy canary of one step and a bake on the error rate, whose canary
+// answers errorRatePerMille 5xx; it returns the stable revision.
+func bakingRelease(t *testing.T, errorRatePerMille int64) (*release, string) {
+	r := newRelease(t)
+	tr := startTraffic(t, errorRatePerMille)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, 3)
 	ro := r.rollout(2, setWeight(50))
 	ro.Spec.Strategy.Canary.PostPromotionAnalysis = analysisStep().Analysis
-	return ro
+	r.create(ro)
+	return r, r.waitHealthy().Status.StableRS
 }
 
 // TestFailedBakeSendsTrafficBack: after the last step the new revision takes all traffic
 // for its bake, fails it, and all traffic goes back to the stable revision, which was kept
 // up at full size; the Rollout is Degraded with the reason.
 func TestFailedBakeSendsTrafficBack(t *testing.T) {
-	r := newRelease(t)
+	r, stable := bakingRelease(t, 300)
 	g := r.g
-	tr := startTraffic(t, 300)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 3)
-	r.create(r.bakingRollout())
-	stable := r.waitHealthy().Status.StableRS
 
 	r.setImage("web:2")
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{0, 100}), "the bake has all traffic")
-	ro := r.get()
 	g.Expect(r.replicas()[stable]).To(Equal(int32(2)), "stable kept at full size during the bake")
 	g.Eventually(func() string {
 		if a := r.get().Status.Aborted; a != nil {
@@ -38,7 +39,7 @@ func TestFailedBakeSendsTrafficBack(t *testing.T) {
 		return ""
 	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}), "all traffic back on stable")
-	ro = r.get()
+	ro := r.get()
 	g.Expect(ro.Status.StableRS).To(Equal(stable))
 	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhaseDegraded))
 	g.Expect(ro.Status.Aborted.Message).To(ContainSubstring("post-promotion"))
@@ -50,14 +51,8 @@ func TestFailedBakeSendsTrafficBack(t *testing.T) {
 
 // TestPassedBakeFinishesTheRelease: a bake without errors makes the new revision stable.
 func TestPassedBakeFinishesTheRelease(t *testing.T) {
-	r := newRelease(t)
+	r, stable := bakingRelease(t, 0)
 	g := r.g
-	tr := startTraffic(t, 0)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 3)
-	r.create(r.bakingRollout())
-	stable := r.waitHealthy().Status.StableRS
 
 	r.setImage("web:2")
 	done := r.waitHealthy()

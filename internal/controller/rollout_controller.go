@@ -287,13 +287,18 @@ func (r *RolloutReconciler) rolloutsNaming(kind string) handler.MapFunc {
 // rolloutsInNamespace wakes the Rollouts of a namespace whose analyses may use a template that
 // changed (a fixed template unblocks them at once).
 func (r *RolloutReconciler) rolloutsInNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.rolloutsOf(ctx, o.GetNamespace(), func(ro *weirv1.Rollout) bool { return len(analysesOf(ro)) > 0 })
+}
+
+// rolloutsOf wakes the Rollouts of a namespace that keep says so of.
+func (r *RolloutReconciler) rolloutsOf(ctx context.Context, ns string, keep func(*weirv1.Rollout) bool) []reconcile.Request {
 	var list weirv1.RolloutList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, ro := range list.Items {
-		if len(analysesOf(&ro)) > 0 {
+	for i := range list.Items {
+		if ro := &list.Items[i]; keep(ro) {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
 		}
 	}

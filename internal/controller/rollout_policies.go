@@ -72,15 +72,7 @@ func upstreamKey(up *weirv1.UpstreamRequirement, rollout string) types.Namespace
 // rolloutsSelectedBy wakes the Rollouts a ReleasePolicy selects when it changes (a window
 // opened by an edit, a rule removed).
 func (r *RolloutReconciler) rolloutsSelectedBy(ctx context.Context, o client.Object) []reconcile.Request {
-	var list weirv1.RolloutList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, ro := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
-	}
-	return reqs
+	return r.rolloutsOf(ctx, o.GetNamespace(), func(*weirv1.Rollout) bool { return true })
 }
 
 // downstreamsOf wakes the Rollouts whose policies name a Rollout as upstream, when its
@@ -97,15 +89,10 @@ func (r *RolloutReconciler) downstreamsOf(ctx context.Context, o client.Object) 
 		if up == nil || up.Namespace != o.GetNamespace() || up.Rollout != "" && up.Rollout != o.GetName() {
 			continue
 		}
-		var list weirv1.RolloutList
-		if err := r.Client.List(ctx, &list, client.InNamespace(p.Namespace)); err != nil {
-			continue
-		}
-		for _, ro := range list.Items {
-			if planner.PolicySelects(&p, ro.Labels) && upstreamKey(up, ro.Name) == (types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}) {
-				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
-			}
-		}
+		upstream := types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}
+		reqs = append(reqs, r.rolloutsOf(ctx, p.Namespace, func(ro *weirv1.Rollout) bool {
+			return planner.PolicySelects(&p, ro.Labels) && upstreamKey(up, ro.Name) == upstream
+		})...)
 	}
 	return reqs
 }
