@@ -101,6 +101,9 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 			return
 		}
 	}
+	if d.windowHolds("traffic switched", "the end of the release") {
+		return
+	}
 	d.s.CurrentStepIndex = ptr.To(stagesDone)
 	d.keepUntil(stable, seconds(b.ScaleDownDelaySeconds, 30))
 	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is active; revision %s scales down in %s",
@@ -161,6 +164,9 @@ func (d *decision) preview(b *weirv1.BlueGreenStrategy) bool {
 		d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
 		d.message = fmt.Sprintf("preview %s ready; auto-promotion at %s", hash, clock(at))
 		d.plan.requeue(at.Sub(d.in.Now))
+		return false
+	}
+	if d.windowHolds("preview ready", "the switch of traffic to it") {
 		return false
 	}
 	d.plan.event("Promoting", fmt.Sprintf("switching traffic to revision %s", hash))

@@ -145,7 +145,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 			d.aborted(c)
 			return
 		}
-		if !done || d.windowHolds(i, steps) {
+		if !done || d.windowHolds(canaryBoundary(i, steps)) {
 			return
 		}
 		if !timedPause(c.Steps[i]) {
@@ -396,6 +396,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// canaryBoundary names step i, done, and what comes next, for a release held between them.
+func canaryBoundary(i, steps int32) (done, next string) {
+	next = "the full promotion"
+	if i+1 < steps {
+		next = fmt.Sprintf("step %d/%d", i+2, steps)
+	}
+	return fmt.Sprintf("step %d/%d done", i+1, steps), next
 }
 
 // bakeDetail names the bake in its run's message.

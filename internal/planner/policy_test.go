@@ -318,3 +318,17 @@ func TestUnprovenRevisionsAreNoEvidence(t *testing.T) {
 	check(t, Decide(w.input()), expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonUpstreamNotSoaked,
 		message: "staging/web ran demoapp:v2 Healthy, but that is no evidence (PromoteFull by alice skipped the analysis of step 2/4)"})
 }
+
+// A blue-green release admitted before a window closed keeps its preview and waits to switch
+// until the window opens.
+func TestWindowHoldsTheBlueGreenSwitch(t *testing.T) {
+	admitted := func(s *weirv1.RolloutStatus) { s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}, Admitted: "v2"} }
+	ready := world{replicas: 4, current: "v2", status: bgStatus(0, previewReadyAt(time.Minute), admitted),
+		rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(100, 0),
+		mutate: func(ro *weirv1.Rollout) { blueGreen(true)(ro); image("demoapp:v2")(ro) }, policies: []weirv1.ReleasePolicy{fridayFreeze}}
+	check(t, Decide(ready.input()), expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonReleaseWindowClosed, step: ptr.To[int32](0),
+		weights: &weirv1.WeightPair{Stable: 100}, scale: map[string]int32{"v1": 4, "v2": 4},
+		message: "preview ready; the switch of traffic to it waits for the release window", events: []string{weirv1.ReasonReleaseWindowClosed}})
+	check(t, Decide(at2(ready, at("2026-11-28T00:00:00Z")).input()), expect{step: ptr.To[int32](1), weights: &weirv1.WeightPair{Canary: 100},
+		events: []string{"Promoting"}})
+}

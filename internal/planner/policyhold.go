@@ -90,19 +90,15 @@ func (d *decision) policyHolds(idle func()) bool {
 	return true
 }
 
-// windowHolds keeps an admitted release at a step boundary while a window is closed: step i
-// is done, the next change of traffic waits for the window to open.
-func (d *decision) windowHolds(i, steps int32) bool {
+// windowHolds keeps an admitted release at a step boundary while a window is closed: what
+// is done is done, the next change waits for the window to open.
+func (d *decision) windowHolds(done, next string) bool {
 	w := d.verdict.Windows
 	if d.s.Policy == nil || w.Open || d.overridden() {
 		return false
 	}
-	next := "the full promotion"
-	if i+1 < steps {
-		next = fmt.Sprintf("step %d/%d", i+2, steps)
-	}
-	msg := fmt.Sprintf("step %d/%d done; %s waits for the release window (policy %s: %s%s)",
-		i+1, steps, next, d.verdict.WindowPolicy, w.Why, until("; opens ", w.Next))
+	msg := fmt.Sprintf("%s; %s waits for the release window (policy %s: %s%s)",
+		done, next, d.verdict.WindowPolicy, w.Why, until("; opens ", w.Next))
 	if !w.Next.IsZero() {
 		d.plan.requeue(w.Next.Sub(d.in.Now))
 	}

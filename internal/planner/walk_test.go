@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -31,28 +32,35 @@ var (
 
 // walkRegressions are walks that once found a defect (seed and length); they run first.
 var walkRegressions = []walkSeedLen{
-	{4, 80},       // Healthy before the Services read back the stable revision
-	{27, 80},      // the weight rose while paused as canary pods came up
-	{100067, 120}, // promote-full while a background verdict paused: weight rose, verdict read again
-	{102062, 120}, // a background verdict read after traffic moved
-	{901078, 250}, // a step verdict read after traffic moved (resume)
+	{4, 80, true},       // Healthy before the Services read back the stable revision
+	{27, 80, true},      // the weight rose while paused as canary pods came up
+	{100067, 120, true}, // promote-full while a background verdict paused: weight rose, verdict read again
+	{102062, 120, true}, // a background verdict read after traffic moved
+	{901078, 250, true}, // a step verdict read after traffic moved (resume)
 }
 
 type walkSeedLen struct {
 	seed uint64
 	len  int
+	// regression walks replay exactly what they once found: without the release policies,
+	// bakes and overrides added since, which draw from streams of their own.
+	regression bool
 }
 
 func TestRandomWalkInvariants(t *testing.T) {
 	walks := append([]walkSeedLen{}, walkRegressions...)
 	for i := 0; i < *walkCount; i++ {
-		walks = append(walks, walkSeedLen{*walkSeed + uint64(i), *walkLen})
+		walks = append(walks, walkSeedLen{*walkSeed + uint64(i), *walkLen, false})
 	}
 	decisions := 0
 	for _, walk := range walks {
 		seed := walk.seed
 		spec := genSpec(rand.New(rand.NewPCG(seed, 1)))
 		events := genEvents(rand.New(rand.NewPCG(seed, 2)), walk.len)
+		if !walk.regression {
+			genPolicies(rand.New(rand.NewPCG(seed, 3)), &spec)
+			events = addOverrides(rand.New(rand.NewPCG(seed, 4)), events, spec)
+		}
 		n, violation := simulate(spec, events)
 		decisions += n
 		if violation == "" {
@@ -75,6 +83,46 @@ func walkMetric(count int32) weirv1.Metric {
 type walkSpec struct {
 	ro    *weirv1.Rollout
 	count int32 // measurements each analysis needs
+	// policies select the Rollout (none in most walks).
+	policies []weirv1.ReleasePolicy
+}
+
+// walkFreeze is the deny window of the walks' window policy: minutes 5 to 15 of a walk that
+// starts at 12:00 (t0) and lasts about half an hour.
+var walkFreeze = weirv1.ReleaseWindow{Name: "freeze", Start: "12:05", End: "12:15"}
+
+// genPolicies gives some walks a release policy (a freeze, or images that are refused) and
+// some canaries a bake.
+func genPolicies(r *rand.Rand, spec *walkSpec) {
+	ro := spec.ro
+	image := "app:v1"
+	switch k := r.IntN(10); {
+	case k < 4:
+		spec.policies = []weirv1.ReleasePolicy{{ObjectMeta: metav1.ObjectMeta{Name: "freeze"},
+			Spec: weirv1.ReleasePolicySpec{Windows: &weirv1.ReleaseWindows{Deny: []weirv1.ReleaseWindow{walkFreeze}}}}}
+	case k < 5:
+		image = "app:latest"
+		spec.policies = []weirv1.ReleasePolicy{{ObjectMeta: metav1.ObjectMeta{Name: "images"}, Spec: weirv1.ReleasePolicySpec{Images: &weirv1.ImageRules{}}}}
+	}
+	ro.Spec.Template.Spec.Containers = []corev1.Container{{Name: "app", Image: image}}
+	if c := ro.Spec.Strategy.Canary; c != nil && r.IntN(10) < 4 {
+		c.PostPromotionAnalysis = &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "t"}}}
+	}
+}
+
+// addOverrides inserts, in walks with a policy, a few requests to let the release through.
+func addOverrides(r *rand.Rand, events []walkEvent, spec walkSpec) []walkEvent {
+	if len(spec.policies) == 0 {
+		return events
+	}
+	out := make([]walkEvent, 0, len(events))
+	for _, e := range events {
+		if r.IntN(100) < 3 {
+			out = append(out, walkEvent{kind: evOverride})
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func genSpec(r *rand.Rand) walkSpec {
@@ -145,6 +193,7 @@ const (
 	evRequest
 	evNewRevision
 	evReconcile
+	evOverride // a person lets the release through the policies
 )
 
 type walkEvent struct {
@@ -249,6 +298,7 @@ func (s *sim) input() Input {
 	for name, run := range s.runs {
 		in.AnalysisRuns[name] = AnalysisRun{Phase: run.phase, OnError: s.onError, Terminated: run.terminated}
 	}
+	in.Policies = s.spec.policies
 	return in
 }
 
@@ -336,6 +386,8 @@ func (s *sim) happen(e walkEvent) {
 	case evNewRevision:
 		s.template++
 		s.ro.Generation++
+	case evOverride:
+		s.ro.Status.Request = &weirv1.OperatorRequest{Action: weirv1.RequestOverridePolicy, By: "walker", Reason: "hotfix", At: metav1.NewTime(s.now)}
 	case evReconcile:
 	}
 }
@@ -476,6 +528,10 @@ func (s *sim) check(in Input, p Plan) string {
 		}
 	}
 
+	if v := s.checkPolicies(in, p, promoted, sameRelease, prevIdx, idx); v != "" {
+		return v
+	}
+
 	// Healthy: all traffic on one revision, and it is the stable one.
 	if now.Phase == weirv1.PhaseHealthy {
 		if now.StableRS != hash {
@@ -492,6 +548,37 @@ func (s *sim) check(in Input, p Plan) string {
 		if rs := s.rs[hash]; rs == nil || rs.Available < DesiredReplicas(in.Rollout) {
 			return "Healthy without every pod of the stable revision available"
 		}
+	}
+	return ""
+}
+
+// checkPolicies asserts what release policies and a bake promise: a release they haven't
+// let start (and nobody let through) has no pods and no traffic; an admitted one doesn't
+// advance a step or finish while a window is closed; a canary finishes past its bake only
+// on a run that measured its count, unless a person promoted past it.
+func (s *sim) checkPolicies(in Input, p Plan, promoted, sameRelease bool, prevIdx, idx int32) string {
+	prev, now, hash := in.Rollout.Status, p.Status, in.CurrentHash
+	if c := in.Rollout.Spec.Strategy.Canary; c != nil && c.PostPromotionAnalysis != nil && !promoted &&
+		prev.StableRS != hash && now.StableRS == hash && prev.CurrentPodHash == hash && !s.passedRun(prev, "post") {
+		return "release completed past its bake without a run that measured its count"
+	}
+	if len(s.spec.policies) == 0 || hash == now.StableRS || now.Aborted != nil {
+		return ""
+	}
+	ps := now.Policy
+	overridden := ps != nil && ps.Override != nil && ps.Override.Revision == hash
+	if ps == nil || ps.Admitted != hash && !overridden {
+		if p.Traffic != nil && p.Traffic.Weights.Canary != 0 {
+			return fmt.Sprintf("release not admitted by the policies, yet %d%% of traffic to it", p.Traffic.Weights.Canary)
+		}
+		if n := p.Scale[hash]; n != 0 {
+			return fmt.Sprintf("release not admitted by the policies, yet its revision scaled to %d", n)
+		}
+		return ""
+	}
+	closed, _ := Windows(s.spec.policies[0].Spec.Windows, s.now)
+	if !closed.Open && !overridden && !promoted && sameRelease && prev.Policy != nil && prev.Policy.Admitted == hash && idx > prevIdx {
+		return fmt.Sprintf("step index moved from %d to %d while the release window was closed", prevIdx, idx)
 	}
 	return ""
 }
@@ -545,6 +632,8 @@ func describeEvent(e walkEvent) string {
 		return "request " + string(walkRequests[e.n%len(walkRequests)])
 	case evNewRevision:
 		return "a new pod template"
+	case evOverride:
+		return "request OverridePolicy"
 	}
 	return "a reconcile"
 }
