@@ -322,7 +322,9 @@ func TestUnprovenRevisionsAreNoEvidence(t *testing.T) {
 // A blue-green release admitted before a window closed keeps its preview and waits to switch
 // until the window opens.
 func TestWindowHoldsTheBlueGreenSwitch(t *testing.T) {
-	admitted := func(s *weirv1.RolloutStatus) { s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}, Admitted: "v2"} }
+	admitted := func(s *weirv1.RolloutStatus) {
+		s.Policy = &weirv1.PolicyStatus{Policies: []string{"no-fridays"}, Admitted: "v2"}
+	}
 	ready := world{replicas: 4, current: "v2", status: bgStatus(0, previewReadyAt(time.Minute), admitted),
 		rs: []ReplicaSet{rs("v1", 4), rs("v2", 4)}, canarySv: "v2", weights: w(100, 0),
 		mutate: func(ro *weirv1.Rollout) { blueGreen(true)(ro); image("demoapp:v2")(ro) }, policies: []weirv1.ReleasePolicy{fridayFreeze}}
