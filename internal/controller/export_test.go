@@ -2,7 +2,10 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -28,4 +31,24 @@ func ApplyRecordingWrites(ctx context.Context, c client.WithWatch, ro *weirv1.Ro
 		return nil, err
 	}
 	return writes, r.apply(ctx, ro, obs, &plan)
+}
+
+// MetricNames are the names of Weir's own metrics.
+func MetricNames() []string {
+	var names []string
+	for _, c := range collectors {
+		ch := make(chan *prometheus.Desc, 4)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			names = append(names, descName(d.String()))
+		}
+	}
+	return names
+}
+
+// descName reads fqName from a Desc's string form (Desc has no accessor).
+func descName(s string) string {
+	_, after, _ := strings.Cut(s, `fqName: "`)
+	name, _, _ := strings.Cut(after, `"`)
+	return name
 }

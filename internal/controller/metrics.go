@@ -17,6 +17,10 @@ var (
 		Name: "weir_rollout_phase",
 		Help: "1 for the Rollout's current phase (Progressing, Paused, Healthy, Degraded), 0 for the others.",
 	}, []string{"namespace", "rollout", "phase"})
+	rolloutReason = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "weir_rollout_reason",
+		Help: "1 for the reason of the Rollout's Ready condition (Healthy, WaitingForPods, ProgressDeadlineExceeded, ReleaseWindowClosed, …): one series per Rollout, what it is doing or waiting for.",
+	}, []string{"namespace", "rollout", "reason"})
 	rolloutStep = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "weir_rollout_step",
 		Help: "The step index a canary release is at (the number of steps once done), or a blue-green release's stage (0 preview, 1 switched, 2 done).",
@@ -48,10 +52,11 @@ var (
 	}, []string{"namespace", "rollout", "phase"})
 )
 
-func init() {
-	metrics.Registry.MustRegister(rolloutPhase, rolloutStep, rolloutWeight, rolloutAborts, decisionSeconds,
-		analysisMeasurements, analysisValue, analysisRuns)
-}
+// collectors are Weir's own metrics, registered with controller-runtime's registry.
+var collectors = []prometheus.Collector{rolloutPhase, rolloutReason, rolloutStep, rolloutWeight, rolloutAborts, decisionSeconds,
+	analysisMeasurements, analysisValue, analysisRuns}
+
+func init() { metrics.Registry.MustRegister(collectors...) }
 
 var phases = []weirv1.RolloutPhase{weirv1.PhaseProgressing, weirv1.PhasePaused, weirv1.PhaseHealthy, weirv1.PhaseDegraded}
 
@@ -65,6 +70,12 @@ func observeRollout(ro *weirv1.Rollout, before, now weirv1.RolloutStatus) {
 			v = 1
 		}
 		rolloutPhase.WithLabelValues(ns, name, string(p)).Set(v)
+	}
+	if reason, was := readyReason(now), readyReason(before); reason != was {
+		rolloutReason.DeletePartialMatch(prometheus.Labels{"namespace": ns, "rollout": name})
+	}
+	if reason := readyReason(now); reason != "" {
+		rolloutReason.WithLabelValues(ns, name, reason).Set(1)
 	}
 	if now.CurrentStepIndex != nil {
 		rolloutStep.WithLabelValues(ns, name).Set(float64(*now.CurrentStepIndex))
@@ -92,10 +103,20 @@ func observeRollout(ro *weirv1.Rollout, before, now weirv1.RolloutStatus) {
 // same name later starts from zero, which rate() reads as a reset).
 func forgetRollout(ns, name string) {
 	labels := prometheus.Labels{"namespace": ns, "rollout": name}
-	for _, v := range []*prometheus.MetricVec{rolloutPhase.MetricVec, rolloutStep.MetricVec, rolloutWeight.MetricVec,
+	for _, v := range []*prometheus.MetricVec{rolloutPhase.MetricVec, rolloutReason.MetricVec, rolloutStep.MetricVec, rolloutWeight.MetricVec,
 		rolloutAborts.MetricVec, analysisMeasurements.MetricVec, analysisValue.MetricVec, analysisRuns.MetricVec} {
 		v.DeletePartialMatch(labels)
 	}
+}
+
+// readyReason is the reason of a status's Ready condition.
+func readyReason(s weirv1.RolloutStatus) string {
+	for _, c := range s.Conditions {
+		if c.Type == weirv1.ConditionReady {
+			return c.Reason
+		}
+	}
+	return ""
 }
 
 // observeMeasurement exports one measurement of a run's metric.
