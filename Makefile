@@ -13,13 +13,14 @@ all: build
 ##@ Development
 
 .PHONY: tools
-tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen, Traefik, Argo CD and helm into bin/ (cold: ~30 min); unpack redis; install Prometheus.
+tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, controller-gen, Traefik, Argo CD and helm into bin/ (cold: ~35 min); unpack redis; install Prometheus and Chromium (apt).
 	hack/tools.sh
 	hack/traefik.sh
 	hack/argocd.sh
 	hack/helm.sh
 	hack/redis.sh
 	hack/prometheus.sh
+	hack/chromium.sh
 
 .PHONY: generate
 generate: ## Regenerate deepcopy code and CRDs from api/.

@@ -4,6 +4,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// Labels and annotations Weir puts on the AnalysisRuns it owns.
+const (
+	// AnalysisRunRolloutLabel names the run's Rollout.
+	AnalysisRunRolloutLabel = "rollouts.weir.dev/rollout"
+	// AnalysisRunStepAnnotation says where in the release the run measures ("step 2/5 at
+	// weight 20", "post-promotion").
+	AnalysisRunStepAnnotation = "rollouts.weir.dev/step"
+)
+
 // AnalysisRunSpec is a resolved analysis: templates merged, arguments filled in.
 type AnalysisRunSpec struct {
 	// Args are the resolved arguments.

@@ -14,10 +14,10 @@ import (
 	"github.com/weir-dev/weir/internal/planner"
 )
 
-// Labels and annotations Weir puts on the AnalysisRuns it owns.
+// Labels and annotations Weir puts on the AnalysisRuns it owns (api/v1alpha1 names them).
 const (
-	rolloutLabel   = "rollouts.weir.dev/rollout"
-	stepAnnotation = "rollouts.weir.dev/step"
+	rolloutLabel   = weirv1.AnalysisRunRolloutLabel
+	stepAnnotation = weirv1.AnalysisRunStepAnnotation
 )
 
 // buildAnalysisRun merges the templates of an analysis into one run with every argument

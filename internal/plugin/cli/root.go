@@ -79,7 +79,7 @@ refused here, with the reason, before anything is written.`,
 			root.AddCommand(c)
 		}
 	}
-	add("view", a.listCommand(), a.getCommand(), a.statusCommand())
+	add("view", a.listCommand(), a.getCommand(), a.statusCommand(), a.dashboardCommand())
 	add("act", a.requestCommands()...)
 	add("spec", a.undoCommand(), a.setCommand(), a.restartCommand())
 	add("other", a.lintCommand(), a.versionCommand(), a.completionCommand(root))

@@ -19,7 +19,7 @@ import (
 )
 
 // RolloutLabel is the label Weir puts on the AnalysisRuns of a Rollout (value: its name).
-const RolloutLabel = "rollouts.weir.dev/rollout"
+const RolloutLabel = weirv1.AnalysisRunRolloutLabel
 
 // Tree is a Rollout and what it owns, as read from the cluster.
 type Tree struct {

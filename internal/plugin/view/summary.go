@@ -268,7 +268,7 @@ func runHash(rollout, run string, rss []appsv1.ReplicaSet) string {
 
 func buildRun(run *weirv1.AnalysisRun) AnalysisRun {
 	out := AnalysisRun{Name: run.Name, Phase: string(run.Status.Phase), Message: run.Status.Message,
-		Where: run.Annotations["rollouts.weir.dev/step"]}
+		Where: run.Annotations[weirv1.AnalysisRunStepAnnotation]}
 	if out.Phase == "" {
 		out.Phase = string(weirv1.AnalysisPending)
 	}
