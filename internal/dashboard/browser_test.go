@@ -107,7 +107,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	browser := newBrowser(t)
 	shots := t.TempDir()
 
-	do := func(steps ...chromedp.Action[chromedp.Void]) { g.ExpectWithOffset(1, chromedp.Do(browser, steps...)).To(Succeed()) }
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		g.ExpectWithOffset(1, chromedp.Do(browser, steps...)).To(Succeed())
+	}
 	count := func(selector string) int {
 		n, err := chromedp.Run(browser, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", selector)))
 		g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
