@@ -10,6 +10,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -21,6 +23,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/e2e/stack"
+	"github.com/weir-dev/weir/internal/dashboard"
 	"github.com/weir-dev/weir/internal/testenv"
 )
 
@@ -96,6 +99,10 @@ func steps(app stack.App) []weirv1.CanaryStep {
 func stayUp(s *stack.Stack, app stack.App) error {
 	root, _ := testenv.RepoRoot()
 	kubectl := filepath.Join(testenv.BinDir(root), "kubectl") + " --kubeconfig " + s.Env.Kubeconfig
+	dashboardURL, err := startDashboard(s)
+	if err != nil {
+		return err
+	}
 	fmt.Printf(`
 The stack is up (everything on 127.0.0.1). Try:
 
@@ -104,9 +111,10 @@ The stack is up (everything on 127.0.0.1). Try:
   %s -n blog patch rollout backend --type json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"demoapp:v2"}]'
   PATH=$PWD/bin:$PATH kubectl weir get rollout backend -n blog --watch --kubeconfig %s
 
+Dashboard (kubectl weir dashboard, served by the demo): %s
 Prometheus: %s   Traefik API: %s/api/http/services   logs: %s
 ready: stop it with 'make demo-down' (or Ctrl-C).
-`, kubectl, app.Host, s.GatewayURL, kubectl, s.Env.Kubeconfig, s.Prometheus.URL, s.TraefikAPI, s.LogDir)
+`, kubectl, app.Host, s.GatewayURL, kubectl, s.Env.Kubeconfig, dashboardURL, s.Prometheus.URL, s.TraefikAPI, s.LogDir)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
@@ -249,4 +257,21 @@ func printSummary(title, version string, records []stepRecord) {
 		fmt.Printf("  %-14s %7d%% %9.1f%% of %4d %10s %12s\n", r.step, r.weight, share, r.sample.Requests, r.analysis, r.verdict)
 	}
 	fmt.Println()
+}
+
+// startDashboard serves kubectl weir's dashboard of every namespace on a free port of
+// 127.0.0.1, with the stack's admin kubeconfig, for as long as the demo runs.
+func startDashboard(s *stack.Stack) (string, error) {
+	c, err := client.NewWithWatch(s.Env.Config, client.Options{Scheme: s.Env.Scheme})
+	if err != nil {
+		return "", err
+	}
+	d := &dashboard.Server{Client: c}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go d.Watch(context.Background())
+	go func() { _ = http.Serve(ln, d.Handler()) }()
+	return "http://" + ln.Addr().String() + "/#/", nil
 }

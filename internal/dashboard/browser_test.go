@@ -32,7 +32,8 @@ var env *testenv.Env
 // TestMain starts a real control plane whose pods become Ready (kwok), Weir's controller in
 // process, and the stand-in gateway that accepts HTTPRoutes.
 func TestMain(m *testing.M) {
-	os.Exit(testenv.RunWithWeir(m, controller.CacheOptions(), func(e *testenv.Env) { env = e }))
+	// Scoped to Rollouts without an instance label: the benchmark's carry another one.
+	os.Exit(testenv.RunWithWeir(m, controller.CacheOptionsFor(controller.Scope{}), func(e *testenv.Env) { env = e }))
 }
 
 const (
@@ -197,7 +198,7 @@ func apiDetail(t *testing.T, base, ns, name string) dashboard.Detail {
 }
 
 // newBrowser starts Debian's chromium headless (hack/chromium.sh installs it).
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
