@@ -30,12 +30,15 @@ func TestEveryVerbHasHelpWithExamples(t *testing.T) {
 		}
 	}
 	walk(root)
-	g.Expect(seen).To(Equal(14)) // list get status promote abort retry pause resume undo set-image restart lint version completion
+	g.Expect(seen).To(Equal(15)) // list get status dashboard promote abort retry pause resume undo set-image restart lint version completion
 
 	res := weir("promote", "--help")
 	g.Expect(res.code).To(Equal(0))
 	g.Expect(res.out).To(ContainSubstring("kubectl weir promote NAME [flags]"), "usage names the plugin as kubectl runs it")
 	g.Expect(res.out).To(ContainSubstring("--full"))
+	g.Expect(res.out).To(ContainSubstring("--override-policy"))
+	g.Expect(weir("promote", "web", "--override-policy").err).To(ContainSubstring("--override-policy needs --reason"))
+	g.Expect(weir("dashboard", "--help").out).To(And(ContainSubstring("127.0.0.1"), ContainSubstring("your kubeconfig and your RBAC")))
 	g.Expect(weir("status", "--help").out).To(ContainSubstring("3  --watch only: --timeout passed"))
 }
 
