@@ -46,14 +46,8 @@ var heldReasons = map[string]bool{weirv1.ReasonReleaseWindowClosed: true, weirv1
 // RowOf is the overview's line for a Rollout. It reads status only (no template hash): the
 // overview of thousands of Rollouts is rebuilt at every change.
 func RowOf(ro *weirv1.Rollout) Row {
-	r := Row{Namespace: ro.Namespace, Name: ro.Name, Strategy: ro.Status.Strategy, Step: state.StepLabel(ro),
+	r := Row{Namespace: ro.Namespace, Name: ro.Name, Strategy: view.StrategyName(ro), Step: state.StepLabel(ro),
 		Phase: string(ro.Status.Phase), Message: ro.Status.Message}
-	if r.Strategy == "" {
-		r.Strategy = "Canary"
-		if ro.Spec.Strategy.BlueGreen != nil {
-			r.Strategy = "BlueGreen"
-		}
-	}
 	if c := meta.FindStatusCondition(ro.Status.Conditions, weirv1.ConditionReady); c != nil {
 		r.Reason = c.Reason
 	}

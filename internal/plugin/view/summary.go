@@ -135,7 +135,7 @@ func Build(t *kube.Tree, now time.Time) *Rollout {
 	st := state.Of(ro)
 	v := &Rollout{
 		Name: ro.Name, Namespace: ro.Namespace, Created: ro.CreationTimestamp.Time,
-		Strategy: strategyName(ro), Phase: string(ro.Status.Phase), Verdict: st.Verdict().String(),
+		Strategy: StrategyName(ro), Phase: string(ro.Status.Phase), Verdict: st.Verdict().String(),
 		Message: ro.Status.Message, Step: st.StepLabel(), Now: now, State: st,
 		Replicas: Replicas{Desired: ptr.Deref(ro.Spec.Replicas, ptr.Deref(ro.Status.DesiredReplicas, 1)),
 			Current: ro.Status.Replicas, Updated: ro.Status.UpdatedReplicas, Ready: ro.Status.ReadyReplicas,
@@ -197,7 +197,8 @@ func Build(t *kube.Tree, now time.Time) *Rollout {
 	return v
 }
 
-func strategyName(ro *weirv1.Rollout) string {
+// StrategyName is the Rollout's strategy as status says it, else as the spec does.
+func StrategyName(ro *weirv1.Rollout) string {
 	switch {
 	case ro.Status.Strategy != "":
 		return ro.Status.Strategy

@@ -44,7 +44,7 @@ func WriteTable(w io.Writer, items []weirv1.Rollout, now time.Time, o TableOptio
 		}
 		// Every colour code has the same length, so tabwriter still lines the column up.
 		phase = s.status(phase)
-		row = append(row, ro.Name, strategyName(ro), state.StepLabel(ro), WeightLabel(ro), phase,
+		row = append(row, ro.Name, StrategyName(ro), state.StepLabel(ro), WeightLabel(ro), phase,
 			Age(ro.CreationTimestamp.Time, now))
 		if o.Wide {
 			row = append(row, ro.Status.Message)
