@@ -165,6 +165,11 @@ func TestDashboardInABrowser(t *testing.T) {
 		return step
 	}, timeout, poll).Should(Equal("5/5"), "the page followed the release without a reload")
 
+	t.Log("the timeline has times; each revision its pods with readiness")
+	g.Expect(count(".steps li.current time")).To(Equal(1), "since when the current step runs")
+	g.Expect(count(".steps li.done time")).To(BeNumerically(">=", 3), "when setWeight 20, the analysis and setWeight 50 ended")
+	g.Eventually(func() int { return count(".pod.ready") }, timeout, poll).Should(Equal(3), "2 stable pods and ceil(2×50%) = 1 canary pod, Ready")
+
 	if dir := os.Getenv("WEIR_DASHBOARD_SHOTS"); dir != "" { // docs/images, from make dashboard-shots
 		screenshot(t, browser, filepath.Join(dir, "dashboard-rollout.png"))
 		do(chromedp.Navigate(srv.URL+"/#/"), chromedp.WaitVisible("#overview tbody tr"))

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -96,6 +97,15 @@ type Step struct {
 	Label string `json:"label"`
 	// State is done, current or todo.
 	State string `json:"state"`
+	// At is when a done step ended (its StepCompleted Event; a timed pause ends by the clock
+	// and has none), or when the current one started.
+	At *time.Time `json:"at,omitempty"`
+}
+
+// Pod is one pod of a revision.
+type Pod struct {
+	Name  string `json:"name"`
+	Ready bool   `json:"ready"`
 }
 
 // Plot is one analysis metric's measurements against its conditions.
@@ -136,6 +146,8 @@ type Detail struct {
 	Analyses []Plot        `json:"analyses"`
 	Events   []Event       `json:"events"`
 	Actions  []Action      `json:"actions"`
+	// Pods of each revision, by ReplicaSet name.
+	Pods map[string][]Pod `json:"pods"`
 }
 
 // Event is one Kubernetes Event of the Rollout.
@@ -156,9 +168,9 @@ var actions = []struct {
 }
 
 // DetailOf builds the Rollout page from what was read.
-func DetailOf(t *kube.Tree, weights []WeightPoint, events []Event, now time.Time) Detail {
+func DetailOf(t *kube.Tree, pods map[string][]Pod, weights []WeightPoint, events []Event, now time.Time) Detail {
 	st := state.Of(t.Rollout)
-	d := Detail{Rollout: view.Build(t, now), Weights: weights, Events: events}
+	d := Detail{Rollout: view.Build(t, now), Weights: weights, Events: events, Pods: pods}
 	for i := 0; i < st.Steps; i++ {
 		s := Step{Label: st.Describe(i), State: "todo"}
 		switch {
@@ -168,6 +180,12 @@ func DetailOf(t *kube.Tree, weights []WeightPoint, events []Event, now time.Time
 			s.State = "done"
 		case i == st.StepIndex:
 			s.State = "current"
+			if at := t.Rollout.Status.StepStartedAt; at != nil {
+				s.At = &at.Time
+			}
+		}
+		if s.State == "done" && st.Releasing {
+			s.At = stepCompleted(events, i, st.Steps)
 		}
 		d.Steps = append(d.Steps, s)
 	}
@@ -182,6 +200,18 @@ func DetailOf(t *kube.Tree, weights []WeightPoint, events []Event, now time.Time
 		d.Actions = append(d.Actions, act)
 	}
 	return d
+}
+
+// stepCompleted is when the newest StepCompleted Event of step i was recorded (the
+// planner's message: "step 2/5 done (…)").
+func stepCompleted(events []Event, i, steps int) *time.Time {
+	prefix := fmt.Sprintf("step %d/%d done", i+1, steps)
+	for j := len(events) - 1; j >= 0; j-- {
+		if e := events[j]; e.Reason == "StepCompleted" && strings.HasPrefix(e.Message, prefix) {
+			return &e.At
+		}
+	}
+	return nil
 }
 
 func plotsOf(run *weirv1.AnalysisRun) []Plot {

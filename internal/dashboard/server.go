@@ -26,6 +26,7 @@ import (
 	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/ops"
 	"github.com/weir-dev/weir/internal/plugin/state"
+	"github.com/weir-dev/weir/internal/revision"
 )
 
 //go:embed assets
@@ -88,10 +89,15 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 		httpError(w, err)
 		return
 	}
+	pods, err := s.pods(r.Context(), t)
+	if err != nil {
+		httpError(w, err)
+		return
+	}
 	s.mu.Lock()
 	weights := append([]WeightPoint(nil), s.weights[ns+"/"+name]...)
 	s.mu.Unlock()
-	writeJSON(w, DetailOf(t, weights, events, s.Now()))
+	writeJSON(w, DetailOf(t, pods, weights, events, s.Now()))
 }
 
 // request writes a status request, as kubectl weir does: refused with the controller's rules
@@ -228,6 +234,38 @@ func (s *Server) publish(key string) {
 		default: // a slow page misses a notice; its next one reloads everything it shows
 		}
 	}
+}
+
+// pods are the pods of each of the Rollout's ReplicaSets, by ReplicaSet name, with readiness.
+func (s *Server) pods(ctx context.Context, t *kube.Tree) (map[string][]Pod, error) {
+	sel, err := kube.ReplicaSetSelector(t.Rollout)
+	if err != nil {
+		return nil, err
+	}
+	var list corev1.PodList
+	if err := s.Client.List(ctx, &list, client.InNamespace(t.Rollout.Namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+		return nil, err
+	}
+	byHash := map[string]string{}
+	for _, rs := range t.ReplicaSets {
+		byHash[rs.Labels[revision.HashLabel]] = rs.Name
+	}
+	out := map[string][]Pod{}
+	for _, p := range list.Items {
+		rs, ok := byHash[p.Labels[revision.HashLabel]]
+		if !ok || p.DeletionTimestamp != nil {
+			continue
+		}
+		ready := false
+		for _, c := range p.Status.Conditions {
+			ready = ready || c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue
+		}
+		out[rs] = append(out[rs], Pod{Name: p.Name, Ready: ready})
+	}
+	for rs := range out {
+		sort.Slice(out[rs], func(i, j int) bool { return out[rs][i].Name < out[rs][j].Name })
+	}
+	return out, nil
 }
 
 // events are the Rollout's Events, oldest first.

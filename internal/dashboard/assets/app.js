@@ -58,12 +58,15 @@ function weightText(desired, verified) {
 async function showRollout(ns, name) {
   const d = await getJSON(`api/rollouts/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`);
   const ro = d.rollout;
-  const steps = (d.steps || []).map(s => `<li class="${s.state}">${esc(s.label)}</li>`).join("");
+  const steps = (d.steps || []).map(s => `<li class="${s.state}">${esc(s.label)}${s.at ?
+    ` <time datetime="${esc(s.at)}">${s.state === "current" ? "since" : "done"} ${esc(new Date(s.at).toLocaleTimeString())}</time>` : ""}</li>`).join("");
   const actions = d.actions.map(a =>
     `<button data-request="${esc(a.request)}" ${a.allowed ? "" : "disabled"} title="${esc(a.reason || "")}">${esc(a.verb)}</button>`).join("");
   const refused = d.actions.filter(a => !a.allowed).map(a => `<li><b>${esc(a.verb)}</b>: ${esc(a.reason)}</li>`).join("");
+  const pods = name => ((d.pods || {})[name] || []).map(p =>
+    `<span class="pod ${p.ready ? "ready" : "unready"}" title="${p.ready ? "Ready" : "not Ready"}">${esc(p.name)}</span>`).join(" ");
   const revisions = (ro.revisions || []).map(r => `<tr><td>#${r.revision}</td><td>${esc(r.name)}</td><td>${esc(r.role || "")}</td>
-      <td>${r.ready}/${r.desired} ready</td><td>${esc((r.images || []).join(", "))}</td></tr>`).join("");
+      <td>${r.ready}/${r.desired} ready</td><td>${esc((r.images || []).join(", "))}</td><td>${pods(r.name)}</td></tr>`).join("");
   const events = (d.events || []).slice(-20).map(e => `<tr><td>${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.reason)}</td><td>${esc(e.message)}</td></tr>`).join("");
   const policy = ro.policy ? `<h3>Release policies</h3><p>${esc(ro.policy.policies.join(", "))}</p><ul>${
     (ro.policy.evidence || []).map(e => `<li>${esc(e)}</li>`).join("")}</ul>${ro.policy.override ? `<p>${esc(ro.policy.override)}</p>` : ""}` : "";
