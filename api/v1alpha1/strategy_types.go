@@ -336,6 +336,22 @@ type Weights struct {
 	// VerifiedAt is when Verified first matched Desired.
 	// +optional
 	VerifiedAt *metav1.Time `json:"verifiedAt,omitempty"`
+	// History is the canary weight asked and verified over the current release, one entry
+	// per change, oldest first (the last 64): what the dashboard plots.
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	History []WeightRecord `json:"history,omitempty"`
+}
+
+// WeightRecord is the canary (preview) weight asked of the routes and verified, from a moment on.
+type WeightRecord struct {
+	// At is when it was decided.
+	At metav1.Time `json:"at"`
+	// Desired is the canary weight asked of the routes.
+	Desired int32 `json:"desired"`
+	// Verified is the canary weight read back from every route; absent while not verified.
+	// +optional
+	Verified *int32 `json:"verified,omitempty"`
 }
 
 // CanaryStatus is the canary strategy's traffic and analysis state.

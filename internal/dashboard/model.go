@@ -140,12 +140,14 @@ type Action struct {
 
 // Detail is everything the Rollout page shows.
 type Detail struct {
-	Rollout  *view.Rollout `json:"rollout"`
-	Steps    []Step        `json:"steps"`
-	Weights  []WeightPoint `json:"weights"`
-	Analyses []Plot        `json:"analyses"`
-	Events   []Event       `json:"events"`
-	Actions  []Action      `json:"actions"`
+	Rollout *view.Rollout `json:"rollout"`
+	Steps   []Step        `json:"steps"`
+	// Weights is the release's canary weight asked and verified, one point per change
+	// (status records it).
+	Weights  []weirv1.WeightRecord `json:"weights"`
+	Analyses []Plot                `json:"analyses"`
+	Events   []Event               `json:"events"`
+	Actions  []Action              `json:"actions"`
 	// Pods of each revision, by ReplicaSet name.
 	Pods map[string][]Pod `json:"pods"`
 }
@@ -168,9 +170,12 @@ var actions = []struct {
 }
 
 // DetailOf builds the Rollout page from what was read.
-func DetailOf(t *kube.Tree, pods map[string][]Pod, weights []WeightPoint, events []Event, now time.Time) Detail {
+func DetailOf(t *kube.Tree, pods map[string][]Pod, events []Event, now time.Time) Detail {
 	st := state.Of(t.Rollout)
-	d := Detail{Rollout: view.Build(t, now), Weights: weights, Events: events, Pods: pods}
+	d := Detail{Rollout: view.Build(t, now), Events: events, Pods: pods, Weights: []weirv1.WeightRecord{}}
+	if w := weightsOf(t.Rollout); w != nil {
+		d.Weights = w.History
+	}
 	for i := 0; i < st.Steps; i++ {
 		s := Step{Label: st.Describe(i), State: "todo"}
 		switch {
@@ -256,13 +261,13 @@ func threshold(conditions ...string) *float64 {
 	return nil
 }
 
-// WeightPoint is the canary weight asked of the routes and read back, at one moment.
-type WeightPoint struct {
-	At       time.Time `json:"at"`
-	Desired  int32     `json:"desired"`
-	Verified *int32    `json:"verified"`
-}
-
-func (w WeightPoint) String() string {
-	return fmt.Sprintf("%s %d/%v", w.At.Format(time.RFC3339), w.Desired, w.Verified)
+// weightsOf is the strategy's route weights in status.
+func weightsOf(ro *weirv1.Rollout) *weirv1.Weights {
+	switch {
+	case ro.Status.Canary != nil && ro.Status.Canary.Weights != nil:
+		return ro.Status.Canary.Weights
+	case ro.Status.BlueGreen != nil:
+		return ro.Status.BlueGreen.Weights
+	}
+	return nil
 }

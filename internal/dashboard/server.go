@@ -19,13 +19,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/ops"
-	"github.com/weir-dev/weir/internal/plugin/state"
 	"github.com/weir-dev/weir/internal/revision"
 )
 
@@ -42,15 +40,9 @@ type Server struct {
 	Now  func() time.Time
 
 	mu sync.Mutex
-	// weights records, per Rollout, the canary weight asked and verified at each change seen
-	// since the dashboard started (status holds only the current one).
-	weights map[string][]WeightPoint
 	// subscribers get the key of each Rollout that changed.
 	subscribers map[chan string]struct{}
 }
-
-// maxWeightPoints bounds each Rollout's recorded weights.
-const maxWeightPoints = 500
 
 // Handler is the dashboard's HTTP handler.
 func (s *Server) Handler() http.Handler {
@@ -83,7 +75,6 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 		httpError(w, err)
 		return
 	}
-	s.record(t.Rollout)
 	events, err := s.events(r.Context(), t.Rollout)
 	if err != nil {
 		httpError(w, err)
@@ -94,10 +85,7 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 		httpError(w, err)
 		return
 	}
-	s.mu.Lock()
-	weights := append([]WeightPoint(nil), s.weights[ns+"/"+name]...)
-	s.mu.Unlock()
-	writeJSON(w, DetailOf(t, pods, weights, events, s.Now()))
+	writeJSON(w, DetailOf(t, pods, events, s.Now()))
 }
 
 // request writes a status request, as kubectl weir does: refused with the controller's rules
@@ -168,8 +156,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Watch follows the Rollouts until ctx ends: it records their weights and tells the open
-// pages what changed. It re-opens the watch when the API server ends it.
+// Watch follows the Rollouts until ctx ends and tells the open pages which one changed. It
+// re-opens the watch when the API server ends it.
 func (s *Server) Watch(ctx context.Context) {
 	for ctx.Err() == nil {
 		s.watchOnce(ctx)
@@ -188,42 +176,11 @@ func (s *Server) watchOnce(ctx context.Context) {
 	}
 	defer w.Stop()
 	for ev := range w.ResultChan() {
-		ro, ok := ev.Object.(*weirv1.Rollout)
-		if !ok {
-			continue
+		if ro, ok := ev.Object.(*weirv1.Rollout); ok {
+			s.publish(ro.Namespace + "/" + ro.Name)
 		}
-		if ev.Type != watch.Deleted {
-			s.record(ro)
-		}
-		s.publish(ro.Namespace + "/" + ro.Name)
 	}
 }
-
-// record keeps a Rollout's weight when it changed.
-func (s *Server) record(ro *weirv1.Rollout) {
-	desired, verified := state.CanaryWeights(ro)
-	if desired == nil {
-		return
-	}
-	key := ro.Namespace + "/" + ro.Name
-	p := WeightPoint{At: s.Now(), Desired: *desired, Verified: verified}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.weights == nil {
-		s.weights = map[string][]WeightPoint{}
-	}
-	h := s.weights[key]
-	if n := len(h); n > 0 && h[n-1].Desired == p.Desired && equalWeight(h[n-1].Verified, p.Verified) {
-		return
-	}
-	h = append(h, p)
-	if len(h) > maxWeightPoints {
-		h = h[len(h)-maxWeightPoints:]
-	}
-	s.weights[key] = h
-}
-
-func equalWeight(a, b *int32) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func (s *Server) publish(key string) {
 	s.mu.Lock()

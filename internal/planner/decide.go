@@ -76,6 +76,7 @@ func Decide(in Input) Plan {
 	default:
 		d.blueGreen()
 	}
+	d.recordWeights()
 	d.numberRevision()
 	d.orderWrites()
 	d.countReplicas()
@@ -191,6 +192,9 @@ func (d *decision) trackRevision() {
 	d.s.ProgressedAt = d.now()
 	d.s.Aborted = nil
 	d.s.Retries = 0
+	if w := *d.weightsStatus(); w != nil && hash != d.s.StableRS {
+		w.History = nil // a new release: its own history
+	}
 	if previous != "" { // a new Rollout's first revision stays unproven (firstRevision)
 		d.s.Unproven = ""
 	}

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+
+	"k8s.io/utils/ptr"
 	"sort"
 	"strings"
 
@@ -210,4 +212,27 @@ func suffix(msg string) string {
 		return ""
 	}
 	return ": " + msg
+}
+
+// maxWeightHistory bounds status weights' history (the CRD's limit).
+const maxWeightHistory = 64
+
+// recordWeights appends the decided canary weight, and what was verified of it, to the
+// release's history when either changed: once per decision, after every step it took.
+func (d *decision) recordWeights() {
+	w := *d.weightsStatus()
+	if w == nil {
+		return
+	}
+	rec := weirv1.WeightRecord{At: *d.now(), Desired: w.Desired.Canary}
+	if w.Verified != nil && *w.Verified == w.Desired {
+		rec.Verified = ptr.To(w.Verified.Canary)
+	}
+	if n := len(w.History); n > 0 && w.History[n-1].Desired == rec.Desired && ptr.Equal(w.History[n-1].Verified, rec.Verified) {
+		return
+	}
+	w.History = append(w.History, rec)
+	if len(w.History) > maxWeightHistory {
+		w.History = w.History[len(w.History)-maxWeightHistory:]
+	}
 }

@@ -76,7 +76,7 @@ async function showRollout(ns, name) {
     <div class="actions">${actions}</div>${refused ? `<ul class="note" id="refused">${refused}</ul>` : ""}
     <h3>Steps</h3><ol class="steps">${steps}</ol>
     <h3>Canary weight: desired and verified</h3>${weightPlot(d.weights || [])}
-    <p class="note">Recorded by this dashboard since it started, at each change.</p>
+    <p class="note">Asked of the routes (solid) and verified on them (dashed), at each change of this release, as the Rollout's status records it.</p>
     <h3>Analysis</h3>${(d.analyses || []).map(analysisPlot).join("") || "<p class=note>No analysis run.</p>"}
     ${policy}
     <h3>Revisions</h3><table><tbody>${revisions}</tbody></table>
