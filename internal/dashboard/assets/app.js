@@ -86,16 +86,22 @@ async function showRollout(ns, name) {
 
 const W = 600, H = 160, PAD = 24;
 
-function scaleX(i, n) { return PAD + (n <= 1 ? 0 : i * (W - 2 * PAD) / (n - 1)); }
+// timeScale maps the points' times onto the plot's width (one point: its left edge).
+function timeScale(points) {
+  const ts = points.map(p => Date.parse(p.at));
+  const first = Math.min(...ts), span = Math.max(...ts) - first;
+  return i => PAD + (span > 0 ? (ts[i] - first) * (W - 2 * PAD) / span : 0);
+}
 
 function weightPlot(points) {
+  const x = timeScale(points);
   const y = v => H - PAD - v * (H - 2 * PAD) / 100;
   const line = (key, cls) => {
-    const pts = points.map((p, i) => p[key] == null ? null : `${scaleX(i, points.length)},${y(p[key])}`).filter(Boolean);
+    const pts = points.map((p, i) => p[key] == null ? null : `${x(i)},${y(p[key])}`).filter(Boolean);
     return `<polyline class="${cls}" points="${pts.join(" ")}"/>`;
   };
   const dots = (key, cls) => points.map((p, i) => p[key] == null ? "" :
-    `<circle class="${cls}" cx="${scaleX(i, points.length)}" cy="${y(p[key])}" r="3"><title>${esc(p.at)}: ${p[key]}</title></circle>`).join("");
+    `<circle class="${cls}" cx="${x(i)}" cy="${y(p[key])}" r="3"><title>${esc(p.at)}: ${p[key]}</title></circle>`).join("");
   return `<svg class="plot" id="weights" width="${W}" height="${H}">
     <text x="2" y="${y(100) + 4}" font-size="10">100</text><text x="2" y="${y(0) + 4}" font-size="10">0</text>
     ${line("desired", "desired")}${line("verified", "verified")}${dots("desired", "pt-desired")}${dots("verified", "pt-verified")}</svg>`;
@@ -106,8 +112,9 @@ function analysisPlot(a) {
   if (a.threshold != null) values.push(a.threshold);
   const top = Math.max(...values, 0) * 1.2 || 1;
   const y = v => H - PAD - v * (H - 2 * PAD) / top;
+  const x = timeScale(a.points);
   const dots = a.points.map((p, i) => p.value == null ? "" :
-    `<circle class="pt-measure${p.phase === "Failed" ? " failed" : ""}" cx="${scaleX(i, a.points.length)}" cy="${y(p.value)}" r="3"><title>${esc(p.at)}: ${p.value} (${esc(p.phase)})</title></circle>`).join("");
+    `<circle class="pt-measure${p.phase === "Failed" ? " failed" : ""}" cx="${x(i)}" cy="${y(p.value)}" r="3"><title>${esc(p.at)}: ${p.value} (${esc(p.phase)})</title></circle>`).join("");
   const threshold = a.threshold == null ? "" :
     `<line class="threshold" x1="${PAD}" x2="${W - PAD}" y1="${y(a.threshold)}" y2="${y(a.threshold)}"/><text x="${W - PAD + 2}" y="${y(a.threshold) + 4}" font-size="10">${a.threshold}</text>`;
   return `<div class="analysis" data-run="${esc(a.run)}" data-metric="${esc(a.metric)}">
