@@ -94,6 +94,10 @@ demo-up: tools build ## Start the stack with the demo app deployed and leave it 
 		kill -0 $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null || { cat $(DEMO_DIR)/demo.log; exit 1; }; sleep 1; done
 	@cat $(DEMO_DIR)/demo.log
 
+.PHONY: dashboard-shots
+dashboard-shots: ## The screenshots of docs/dashboard.md, from the demo stack (with make demo-up running).
+	go run ./hack/dashboard-shots
+
 .PHONY: demo-down
 demo-down: ## Stop what demo-up started.
 	@if [ -f $(DEMO_DIR)/demo.pid ]; then kill $$(cat $(DEMO_DIR)/demo.pid) 2>/dev/null || true; \

@@ -170,11 +170,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	g.Expect(count(".steps li.done time")).To(BeNumerically(">=", 3), "when setWeight 20, the analysis and setWeight 50 ended")
 	g.Eventually(func() int { return count(".pod.ready") }, timeout, poll).Should(Equal(3), "2 stable pods and ceil(2×50%) = 1 canary pod, Ready")
 
-	if dir := os.Getenv("WEIR_DASHBOARD_SHOTS"); dir != "" { // docs/images, from make dashboard-shots
-		screenshot(t, browser, filepath.Join(dir, "dashboard-rollout.png"))
-		do(chromedp.Navigate(srv.URL+"/#/"), chromedp.WaitVisible("#overview tbody tr"))
-		screenshot(t, browser, filepath.Join(dir, "dashboard-overview.png"))
-	}
+	screenshot(t, browser, filepath.Join(shots, "promoted.png"))
 }
 
 func get(ctx context.Context, ns, name string) *weirv1.Rollout {
