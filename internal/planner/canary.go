@@ -258,13 +258,19 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 	case step.Analysis != nil:
 		return d.stepAnalysis(step.Analysis, i, steps, weight)
 
-	default: // setHeaderRoute, setMirrorRoute: done once the routes carry the injected rules
+	case step.SetHeaderRoute != nil, step.SetMirrorRoute != nil: // done once the routes carry the injected rules
 		if !d.verified {
 			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic,
 				fmt.Sprintf("step %d/%d: %s", i+1, steps, d.trafficMessage))
 			return false
 		}
 		return true
+
+	default:
+		// Never done: a step this controller can't read holds the release where it is.
+		d.markInvalid(weirv1.ReasonInvalidSpec, fmt.Sprintf("spec.strategy.canary.steps[%d]: a step of no kind this Weir knows "+
+			"(setWeight, pause, analysis, setHeaderRoute, setMirrorRoute); the release holds at step %d/%d", i, i+1, steps))
+		return false
 	}
 }
 
