@@ -75,3 +75,13 @@ const (
 	// ReasonPolicyOverridden: a person let the revision through the policies.
 	ReasonPolicyOverridden = "PolicyOverridden"
 )
+
+// HeldByPolicy says whether a Ready reason is a ReleasePolicy holding the release. (The
+// Argo CD health script, Lua, lists the ones shown Suspended itself.)
+func HeldByPolicy(reason string) bool {
+	switch reason {
+	case ReasonReleaseWindowClosed, ReasonUpstreamNotSoaked, ReasonImageRefused, ReasonPolicyInvalid:
+		return true
+	}
+	return false
+}

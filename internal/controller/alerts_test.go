@@ -18,10 +18,7 @@ import (
 func TestAlertRulesUseWhatTheControllerExports(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(1, setWeight(50)))
-	r.waitHealthy()
+	r.healthyCanary(1)
 
 	rules, err := os.ReadFile(filepath.Join("..", "..", "charts", "weir", "files", "prometheus", "weir-rules.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())

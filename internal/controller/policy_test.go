@@ -28,6 +28,15 @@ func (r *release) policy(name string, spec weirv1.ReleasePolicySpec) {
 	}, timeout, poll).Should(ContainElement(name), "the Rollout's status names the policy")
 }
 
+// healthyCanary creates the Services, the route and a Rollout of replicas pods with one step
+// (setWeight 50), and waits until it is Healthy.
+func (r *release) healthyCanary(replicas int32) *weirv1.Rollout {
+	r.services()
+	r.route(nil)
+	r.create(r.rollout(replicas, setWeight(50)))
+	return r.waitHealthy()
+}
+
 // heldOnStable checks a held release: the reason, all traffic and every pod on stable.
 func (r *release) heldOnStable(reason string) *weirv1.Rollout {
 	var ro *weirv1.Rollout
@@ -58,10 +67,7 @@ func reasonOfReady(ro *weirv1.Rollout) string {
 func TestReleaseWindowHoldsUntilItsEdge(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50)))
-	r.waitHealthy()
+	r.healthyCanary(2)
 
 	now := time.Now().UTC()
 	edge := now.Add(75 * time.Second).Truncate(time.Minute)
@@ -87,10 +93,7 @@ func TestUpstreamSoak(t *testing.T) {
 	staging := &release{t: t, g: g, ctx: prod.ctx, ns: "s-" + rand.String(6), name: "web"}
 	g.Expect(k8s.Create(prod.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: staging.ns}})).To(Succeed())
 	for _, r := range []*release{staging, prod} {
-		r.services()
-		r.route(nil)
-		r.create(r.rollout(2, setWeight(50)))
-		r.waitHealthy()
+		r.healthyCanary(2)
 	}
 	prod.policy("staging-first", weirv1.ReleasePolicySpec{RequireUpstream: &weirv1.UpstreamRequirement{Namespace: staging.ns, Soak: "5s"}})
 
@@ -113,10 +116,7 @@ func TestUpstreamSoak(t *testing.T) {
 func TestOverrideLetsOneRevisionThrough(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50)))
-	r.waitHealthy()
+	r.healthyCanary(2)
 	r.policy("always-closed", weirv1.ReleasePolicySpec{Windows: &weirv1.ReleaseWindows{Deny: []weirv1.ReleaseWindow{{Name: "closed"}}}})
 
 	r.setImage("web:2")
@@ -164,10 +164,7 @@ func TestPolicyAdmission(t *testing.T) {
 		g.Expect(err).To(MatchError(ContainSubstring(tc.want)), "%+v", tc.window)
 	}
 
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50)))
-	ro := r.waitHealthy()
+	ro := r.healthyCanary(2)
 	patch := client.MergeFrom(ro.DeepCopy())
 	ro.Status.Request = &weirv1.OperatorRequest{Action: weirv1.RequestOverridePolicy, By: "alice", At: metav1.Now()}
 	g.Expect(k8s.Status().Patch(r.ctx, ro, patch)).To(MatchError(ContainSubstring("status.request.reason: Invalid value: an OverridePolicy request needs a reason")))

@@ -46,7 +46,7 @@ func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollo
 		if up == nil {
 			continue
 		}
-		key := upstreamKey(up, ro.Name)
+		key := planner.UpstreamOf(up, ro.Name)
 		var upstream weirv1.Rollout
 		// An upstream that can't be read (absent, or outside this installation's namespaces)
 		// stays out of the map: the planner holds the release and says it wasn't found.
@@ -59,14 +59,6 @@ func (r *RolloutReconciler) gatherPolicies(ctx context.Context, ro *weirv1.Rollo
 		obs.input.Upstreams[key.String()] = planner.Upstream{History: upstream.Status.HealthyHistory}
 	}
 	return nil
-}
-
-func upstreamKey(up *weirv1.UpstreamRequirement, rollout string) types.NamespacedName {
-	name := up.Rollout
-	if name == "" {
-		name = rollout
-	}
-	return types.NamespacedName{Namespace: up.Namespace, Name: name}
 }
 
 // rolloutsSelectedBy wakes the Rollouts a ReleasePolicy selects when it changes (a window
@@ -91,7 +83,7 @@ func (r *RolloutReconciler) downstreamsOf(ctx context.Context, o client.Object) 
 		}
 		upstream := types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}
 		reqs = append(reqs, r.rolloutsOf(ctx, p.Namespace, func(ro *weirv1.Rollout) bool {
-			return planner.PolicySelects(&p, ro.Labels) && upstreamKey(up, ro.Name) == upstream
+			return planner.PolicySelects(&p, ro.Labels) && planner.UpstreamOf(up, ro.Name) == upstream
 		})...)
 	}
 	return reqs

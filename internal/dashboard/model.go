@@ -40,10 +40,6 @@ type Row struct {
 	Filter    string `json:"filter"`
 }
 
-// heldReasons are the Ready reasons of a release a ReleasePolicy holds.
-var heldReasons = map[string]bool{weirv1.ReasonReleaseWindowClosed: true, weirv1.ReasonUpstreamNotSoaked: true,
-	weirv1.ReasonImageRefused: true, weirv1.ReasonPolicyInvalid: true}
-
 // RowOf is the overview's line for a Rollout. It reads status only (no template hash): the
 // overview of thousands of Rollouts is rebuilt at every change.
 func RowOf(ro *weirv1.Rollout) Row {
@@ -55,7 +51,7 @@ func RowOf(ro *weirv1.Rollout) Row {
 	r.Desired, r.Verified = state.CanaryWeights(ro)
 	releasing := ro.Status.StableRS != "" && ro.Status.CurrentPodHash != ro.Status.StableRS
 	switch {
-	case heldReasons[r.Reason]:
+	case weirv1.HeldByPolicy(r.Reason):
 		r.Filter = FilterHeld
 	case ro.Status.Aborted != nil || ro.Status.Phase == weirv1.PhaseDegraded:
 		r.Filter = FilterDegraded

@@ -25,8 +25,8 @@ type Input struct {
 	AnalysisProblem string
 	// Policies are the ReleasePolicies that select the Rollout, by name.
 	Policies []weirv1.ReleasePolicy
-	// Upstreams are the Rollouts the policies name as upstream, by "namespace/name"; a
-	// missing entry means that Rollout doesn't exist.
+	// Upstreams are the Rollouts the policies name as upstream, by UpstreamOf(…).String()
+	// ("namespace/name"); a missing entry means that Rollout doesn't exist.
 	Upstreams map[string]Upstream
 	// Now is the time of this decision.
 	Now time.Time

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
@@ -207,14 +208,21 @@ func sorted(s []string) []string {
 	return out
 }
 
+// UpstreamOf is the Rollout a requireUpstream names for the Rollout called rollout: its own
+// name in the upstream namespace unless the rule names another. Input.Upstreams is keyed by
+// its String().
+func UpstreamOf(up *weirv1.UpstreamRequirement, rollout string) types.NamespacedName {
+	name := up.Rollout
+	if name == "" {
+		name = rollout
+	}
+	return types.NamespacedName{Namespace: up.Namespace, Name: name}
+}
+
 // upstreamSoak checks a requireUpstream rule: held or not, the evidence, and when the soak
 // ends if it is under way.
 func upstreamSoak(up *weirv1.UpstreamRequirement, in PolicyInput) (held bool, msg string, ends time.Time) {
-	name := up.Rollout
-	if name == "" {
-		name = in.Rollout
-	}
-	key := up.Namespace + "/" + name
+	key := UpstreamOf(up, in.Rollout).String()
 	soak := up.Soak.OrDefault(defaultSoak)
 	images := ImagesOf(in.Containers)
 	shown := strings.Join(imageNames(images), ", ")

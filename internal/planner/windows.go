@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
@@ -20,6 +21,22 @@ type window struct {
 	start, end  int                   // minutes after midnight; end may be 1440
 	loc         *time.Location
 	from, until string // YYYY-MM-DD, "" when open-ended
+}
+
+// locations caches time zones by name: time.LoadLocation reads the zone file each time,
+// and windows are evaluated at every reconcile of a release a policy selects.
+var locations sync.Map
+
+func location(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err // not cached: a zone database installed later is seen
+	}
+	locations.Store(name, loc)
+	return loc, nil
 }
 
 // WindowState is what a policy's windows say at one moment.
@@ -56,7 +73,7 @@ func parseWindows(ws []weirv1.ReleaseWindow, field string) ([]window, error) {
 	for i, w := range ws {
 		p := window{name: w.Name, days: map[time.Weekday]bool{}, start: 0, end: 24 * 60, loc: time.UTC, from: w.From, until: w.Until}
 		if w.TimeZone != "" {
-			loc, err := time.LoadLocation(w.TimeZone)
+			loc, err := location(w.TimeZone)
 			if err != nil {
 				return nil, fmt.Errorf("%s[%d].timeZone: unknown time zone %q", field, i, w.TimeZone)
 			}
