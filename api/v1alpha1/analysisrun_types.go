@@ -11,6 +11,11 @@ const (
 	// AnalysisRunStepAnnotation says where in the release the run measures ("step 2/5 at
 	// weight 20", "post-promotion").
 	AnalysisRunStepAnnotation = "rollouts.weir.dev/step"
+	// MeasurementRunLabel, on the objects a provider creates for a measurement (a Job),
+	// names their AnalysisRun; Weir watches only objects that carry it.
+	MeasurementRunLabel = "rollouts.weir.dev/analysis-run"
+	// MeasurementMetricLabel names the measured metric.
+	MeasurementMetricLabel = "rollouts.weir.dev/metric"
 )
 
 // AnalysisRunSpec is a resolved analysis: templates merged, arguments filled in.

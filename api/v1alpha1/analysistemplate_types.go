@@ -56,7 +56,7 @@ type Argument struct {
 
 // Metric is one measurement repeated over time and the conditions that judge it.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.successCondition) || has(self.failureCondition) || (has(self.dryRun) && self.dryRun) || has(self.provider.judge)",message="a metric needs successCondition or failureCondition (or dryRun: true)"
+// +kubebuilder:validation:XValidation:rule="has(self.successCondition) || has(self.failureCondition) || (has(self.dryRun) && self.dryRun) || has(self.provider.judge) || has(self.provider.job)",message="a metric needs successCondition or failureCondition (or dryRun: true)"
 // +kubebuilder:validation:XValidation:rule="!has(self.count) || self.count <= 1 || has(self.interval)",message="a metric with count greater than 1 needs an interval",fieldPath=".interval"
 type Metric struct {
 	// Name of the metric, unique in the template.
@@ -141,8 +141,9 @@ const (
 	NoDataWait         NoDataPolicy = "Wait"
 )
 
-// MetricProvider holds exactly one provider.
-// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.judge)].filter(x, x).size() == 1",message="provider needs exactly one of prometheus or judge"
+// MetricProvider holds exactly one provider. Each has its implementation in its own folder
+// under internal/provider, registered in internal/provider/registry.
+// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.judge), has(self.web), has(self.job)].filter(x, x).size() == 1",message="provider needs exactly one of prometheus, judge, web or job"
 type MetricProvider struct {
 	// Prometheus queries a Prometheus server's HTTP API.
 	// +optional
@@ -150,6 +151,37 @@ type MetricProvider struct {
 	// Judge compares the canary's samples with the baseline's (Mann-Whitney U test).
 	// +optional
 	Judge *JudgeProvider `json:"judge,omitempty"`
+	// Web reads a number from the JSON answer of an HTTP(S) endpoint.
+	// +optional
+	Web *WebProvider `json:"web,omitempty"`
+	// Job runs a Kubernetes Job for each measurement: Succeeded is result 1, Failed is 0.
+	// +optional
+	Job *JobProvider `json:"job,omitempty"`
+}
+
+// DefaultConditions are the conditions of a metric that sets neither: providers whose
+// result is already a verdict (judge: 1 Pass, 0.5 Marginal, 0 Fail; job: 1 Succeeded, 0
+// Failed) pass on 1 and fail on 0. Others have none: the metric must say.
+func (p MetricProvider) DefaultConditions() (success, failure string) {
+	if p.Judge != nil || p.Job != nil {
+		return "result == 1.0", "result == 0.0"
+	}
+	return "", ""
+}
+
+// Describe names the provider for people, in messages: "prometheus at http://…".
+func (p MetricProvider) Describe() string {
+	switch {
+	case p.Prometheus != nil:
+		return "prometheus at " + p.Prometheus.Address
+	case p.Judge != nil:
+		return "prometheus at " + p.Judge.Prometheus.Address
+	case p.Web != nil:
+		return "web endpoint " + p.Web.URL
+	case p.Job != nil:
+		return "the Job"
+	}
+	return "the provider"
 }
 
 // JudgeProvider compares two samples of the same measurement, the canary's and the

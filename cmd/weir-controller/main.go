@@ -33,7 +33,7 @@ func main() {
 	var leaderElectionNamespace string
 	var qps float64
 	var burst, rolloutWorkers int
-	var watchNamespaces, instanceID, allowedPrometheus string
+	var watchNamespaces, instanceID, allowedPrometheus, allowedWeb string
 	var showVersion bool
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "127.0.0.1:8080", "address of the Prometheus metrics endpoint (0 disables it)")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "address of Go's /debug/pprof/ profiles, e.g. 127.0.0.1:8082 (default: off)")
@@ -46,6 +46,7 @@ func main() {
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch (default: all)")
 	flag.StringVar(&instanceID, "instance-id", "", "handle only Rollouts labelled rollouts.weir.dev/instance-id=<id> (default: only unlabelled ones)")
 	flag.StringVar(&allowedPrometheus, "allowed-prometheus-addresses", "", "comma-separated address prefixes analysis may query (default: any)")
+	flag.StringVar(&allowedWeb, "allowed-web-addresses", "", "comma-separated URL prefixes the web metric provider may request (default: any)")
 	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
 	opts := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	opts.BindFlags(flag.CommandLine)
@@ -84,7 +85,8 @@ func main() {
 		log.Error(err, "creating the manager")
 		os.Exit(1)
 	}
-	if err := controller.SetupWith(mgr, controller.Options{AllowedPrometheusAddresses: split(allowedPrometheus), RolloutWorkers: rolloutWorkers}); err != nil {
+	if err := controller.SetupWith(mgr, controller.Options{
+		AllowedPrometheusAddresses: split(allowedPrometheus), AllowedWebAddresses: split(allowedWeb), RolloutWorkers: rolloutWorkers}); err != nil {
 		log.Error(err, "setting up the reconcilers")
 		os.Exit(1)
 	}

@@ -90,3 +90,21 @@ func escapeLiteral(v string, quote byte) string {
 	}
 	return b.String()
 }
+
+// RenderText replaces {{args.name}} with the argument's value as it is, for providers whose
+// text isn't PromQL (they escape the values for their own syntax first).
+func RenderText(text string, args map[string]string) (string, error) {
+	var missing string
+	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		name := placeholder.FindStringSubmatch(m)[1]
+		v, ok := args[name]
+		if !ok && missing == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return "", fmt.Errorf("refers to {{args.%s}}, which has no value", missing)
+	}
+	return out, nil
+}

@@ -7,13 +7,10 @@ import (
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
-// ValidateTemplate finds what the CRD's rules can't: conditions that don't compile and
-// queries that refer to arguments the template doesn't declare. Each problem names its field.
-func ValidateTemplate(spec *weirv1.AnalysisTemplateSpec) []string {
-	declared := map[string]bool{}
-	for _, a := range spec.Args {
-		declared[a.Name] = true
-	}
+// ValidateConditions finds the metrics' CEL conditions that don't compile, each naming its
+// field. The providers' own checks are in provider/registry.ValidateTemplate, which calls
+// this.
+func ValidateConditions(spec *weirv1.AnalysisTemplateSpec) []string {
 	var problems []string
 	for i, m := range spec.Metrics {
 		if _, err := CompileCondition(m.SuccessCondition); err != nil {
@@ -21,23 +18,6 @@ func ValidateTemplate(spec *weirv1.AnalysisTemplateSpec) []string {
 		}
 		if _, err := CompileCondition(m.FailureCondition); err != nil {
 			problems = append(problems, fmt.Sprintf("spec.metrics[%d].failureCondition: %v", i, err))
-		}
-		queries := map[string]string{}
-		if p := m.Provider.Prometheus; p != nil {
-			queries["prometheus.query"] = p.Query
-		}
-		if j := m.Provider.Judge; j != nil {
-			queries["judge.canaryQuery"], queries["judge.baselineQuery"] = j.CanaryQuery, j.BaselineQuery
-			if _, err := Settings(j); err != nil {
-				problems = append(problems, fmt.Sprintf("spec.metrics[%d].provider.judge: %v", i, err))
-			}
-		}
-		for field, query := range queries {
-			for _, name := range Placeholders(query) {
-				if !declared[name] {
-					problems = append(problems, fmt.Sprintf("spec.metrics[%d].provider.%s: {{args.%s}} is not declared in spec.args", i, field, name))
-				}
-			}
 		}
 	}
 	return problems

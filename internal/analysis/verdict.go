@@ -21,11 +21,12 @@ type Judge struct {
 	Failure *Condition
 }
 
-// NewJudge compiles a metric's conditions. A judge metric without conditions passes on Pass,
-// fails on Fail and is Inconclusive on Marginal.
+// NewJudge compiles a metric's conditions. A metric without conditions takes its provider's
+// (MetricProvider.DefaultConditions): a judge metric passes on Pass, fails on Fail and is
+// Inconclusive on Marginal; a job metric passes when the Job succeeds.
 func NewJudge(m weirv1.Metric) (*Judge, error) {
-	if m.Provider.Judge != nil && m.SuccessCondition == "" && m.FailureCondition == "" {
-		m.SuccessCondition, m.FailureCondition = "result == 1.0", "result == 0.0"
+	if m.SuccessCondition == "" && m.FailureCondition == "" {
+		m.SuccessCondition, m.FailureCondition = m.Provider.DefaultConditions()
 	}
 	s, err := CompileCondition(m.SuccessCondition)
 	if err != nil {
@@ -170,20 +171,9 @@ func MetricPhase(mr weirv1.MetricResult, metric weirv1.Metric, rules Rules) (wei
 		return weirv1.AnalysisInconclusive, fmt.Sprintf("stopped after %d of %s measurements: no verdict", mr.Count, want)
 	}
 	if mr.ConsecutiveError > 0 {
-		return weirv1.AnalysisRunning, fmt.Sprintf("waiting for %s: %d queries in a row got no answer; last: %s", ProviderName(metric), mr.ConsecutiveError, last)
+		return weirv1.AnalysisRunning, fmt.Sprintf("waiting for %s: %d queries in a row got no answer; last: %s", metric.Provider.Describe(), mr.ConsecutiveError, last)
 	}
 	return weirv1.AnalysisRunning, fmt.Sprintf("%d measurements so far; last %s", mr.Count, last)
-}
-
-// ProviderName names a metric's provider for people: "prometheus at http://…".
-func ProviderName(m weirv1.Metric) string {
-	switch p := m.Provider; {
-	case p.Prometheus != nil:
-		return "prometheus at " + p.Prometheus.Address
-	case p.Judge != nil:
-		return "prometheus at " + p.Judge.Prometheus.Address
-	}
-	return "the provider"
 }
 
 // Stalled bounds a metric that goes on without a verdict: once it has taken no counted

@@ -3,10 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -17,16 +15,17 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider"
+	"github.com/weir-dev/weir/internal/provider/registry"
 )
 
-// AnalysisRunReconciler takes the measurements of AnalysisRuns and judges them.
+// AnalysisRunReconciler takes the measurements of AnalysisRuns and judges them. It knows no
+// provider: each metric's is found in the registry.
 type AnalysisRunReconciler struct {
 	Client client.Client
 	Now    func() time.Time
-	// AllowedAddresses, when not empty, are the Prometheus address prefixes analysis may use.
-	AllowedAddresses []string
-	// Query runs one query (replaceable in tests of the reconciler's timing only).
-	Query func(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds analysis.Credentials, now time.Time) (analysis.Result, error)
+	// Allowed are the address prefixes each provider may reach, by provider name.
+	Allowed map[string]provider.AllowList
 }
 
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysisruns,verbs=get;list;watch;patch
@@ -73,7 +72,11 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 		due := analysis.NextDue(*mr, metric, status.StartedAt.Time)
 		if !run.Spec.Terminate && !now.Before(due) {
-			m := r.measure(ctx, &run, judge, args)
+			m, pending := r.measure(ctx, &run, judge, mr, args)
+			if pending > 0 {
+				next = minWait(next, pending)
+				continue
+			}
 			analysis.Record(mr, metric, m)
 			observeMeasurement(&run, metric.Name, m)
 			now = r.Now()
@@ -90,13 +93,15 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			if mr.ConsecutiveError > 0 {
 				mr.Message += "; next try at " + due.UTC().Format(time.RFC3339)
 			}
-			wait := max(due.Sub(now), 100*time.Millisecond)
-			if next == 0 || wait < next {
-				next = wait
-			}
+			next = minWait(next, max(due.Sub(now), 100*time.Millisecond))
 		}
 	}
 	status.Phase, status.Message = analysis.RunPhase(status.MetricResults)
+	if run.Spec.Terminate || status.Phase.Completed() {
+		if err := r.stopProviders(ctx, &run); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if step := run.Annotations[stepAnnotation]; step != "" && status.Phase.Completed() {
 		status.Message += " at " + step
 	}
@@ -116,86 +121,58 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return ctrl.Result{RequeueAfter: next}, nil
 }
 
-// measure runs one query and judges it.
-func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.AnalysisRun, judge *analysis.Judge, args map[string]string) weirv1.Measurement {
+// measure takes one measurement of a metric through its provider and judges it; pending > 0
+// says the measurement is still under way.
+func (r *AnalysisRunReconciler) measure(ctx context.Context, run *weirv1.AnalysisRun, judge *analysis.Judge, mr *weirv1.MetricResult, args map[string]string) (weirv1.Measurement, time.Duration) {
 	started := r.Now()
-	if j := judge.Metric.Provider.Judge; j != nil {
-		return r.measureJudge(ctx, run.Namespace, judge, j, args, started)
-	}
-	p := judge.Metric.Provider.Prometheus
-	if err := r.allowed(p.Address); err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
-	}
-	query, err := analysis.RenderQuery(p.Query, args)
+	prov, err := registry.For(judge.Metric.Provider)
 	if err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
+		return judge.Measure(analysis.Result{}, err, started, r.Now()), 0
 	}
-	creds, err := r.credentials(ctx, run.Namespace, p.Auth)
-	if err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
+	out := prov.Measure(ctx, provider.Request{
+		Metric: judge.Metric, Run: run, Args: args, Now: started, Env: r.env(),
+		Seq: mr.Count + mr.Error + 1,
+	})
+	if out.Pending > 0 && out.Err == nil {
+		return weirv1.Measurement{}, out.Pending
 	}
-	res, err := r.Query(ctx, p, query, creds, started)
-	return judge.Measure(res, err, started, r.Now())
+	if !out.Started.IsZero() {
+		started = out.Started
+	}
+	m := judge.Measure(out.Result, out.Err, started, r.Now())
+	if out.Detail != "" {
+		m.Message = out.Detail + "; " + m.Message
+	}
+	return m, 0
 }
 
-// measureJudge compares the canary's and the baseline's samples.
-func (r *AnalysisRunReconciler) measureJudge(ctx context.Context, namespace string, judge *analysis.Judge, j *weirv1.JudgeProvider, args map[string]string, started time.Time) weirv1.Measurement {
-	if err := r.allowed(j.Prometheus.Address); err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
+// stopProviders ends the work providers still have under way for a run that is over.
+func (r *AnalysisRunReconciler) stopProviders(ctx context.Context, run *weirv1.AnalysisRun) error {
+	stopped := map[string]bool{}
+	for _, metric := range run.Spec.Metrics {
+		prov, err := registry.For(metric.Provider)
+		if err != nil || stopped[prov.Name()] {
+			continue
+		}
+		if s, ok := prov.(provider.Stopper); ok {
+			stopped[prov.Name()] = true
+			if err := s.Stop(ctx, run, r.env()); err != nil {
+				return fmt.Errorf("stopping the %s measurements of run %s: %w", prov.Name(), run.Name, err)
+			}
+		}
 	}
-	canary, err := analysis.RenderQuery(j.CanaryQuery, args)
-	if err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
-	}
-	baseline, err := analysis.RenderQuery(j.BaselineQuery, args)
-	if err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
-	}
-	creds, err := r.credentials(ctx, namespace, j.Prometheus.Auth)
-	if err != nil {
-		return judge.Measure(analysis.Result{}, err, started, r.Now())
-	}
-	res, detail, err := analysis.QueryJudge(ctx, j, canary, baseline, creds, started)
-	m := judge.Measure(res, err, started, r.Now())
-	if detail != "" {
-		m.Message = detail + "; " + m.Message
-	}
-	return m
+	return nil
 }
 
-func (r *AnalysisRunReconciler) credentials(ctx context.Context, ns string, auth *weirv1.PrometheusAuth) (analysis.Credentials, error) {
-	if auth == nil {
-		return analysis.Credentials{}, nil
-	}
-	var secret corev1.Secret
-	switch {
-	case auth.BearerTokenSecret != nil:
-		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: auth.BearerTokenSecret.Name}, &secret); err != nil {
-			return analysis.Credentials{}, fmt.Errorf("bearer token Secret %s: %w", auth.BearerTokenSecret.Name, err)
-		}
-		return analysis.Credentials{BearerToken: string(secret.Data[auth.BearerTokenSecret.Key])}, nil
-	case auth.BasicAuthSecret != nil:
-		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: auth.BasicAuthSecret.Name}, &secret); err != nil {
-			return analysis.Credentials{}, fmt.Errorf("basic auth Secret %s: %w", auth.BasicAuthSecret.Name, err)
-		}
-		return analysis.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
-	}
-	return analysis.Credentials{}, nil
+func (r *AnalysisRunReconciler) env() *provider.Env {
+	return &provider.Env{Client: r.Client, Allowed: r.Allowed}
 }
 
-// allowed refuses a Prometheus address outside the installation's allow-list, so templates
-// written by tenants can't make the controller query arbitrary hosts.
-func (r *AnalysisRunReconciler) allowed(address string) error {
-	if len(r.AllowedAddresses) == 0 {
-		return nil
+func minWait(a, b time.Duration) time.Duration {
+	if a == 0 || b < a {
+		return b
 	}
-	for _, prefix := range r.AllowedAddresses {
-		if strings.HasPrefix(address, prefix) {
-			return nil
-		}
-	}
-	return fmt.Errorf("prometheus address %s is not allowed by this installation (--allowed-prometheus-addresses %s)",
-		address, strings.Join(r.AllowedAddresses, ","))
+	return a
 }
 
 func metricResult(status *weirv1.AnalysisRunStatus, metric weirv1.Metric) *weirv1.MetricResult {
@@ -214,12 +191,13 @@ func (r *AnalysisRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
-	if r.Query == nil {
-		r.Query = analysis.QueryPrometheus
-	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		// Its own status writes don't wake it: it requeues itself for the next measurement.
 		For(&weirv1.AnalysisRun{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4})
+	// A measurement object that finishes (a Job) wakes its run at once.
+	for _, obj := range registry.Owned() {
+		b = b.Owns(obj)
+	}
+	return b.Complete(r)
 }

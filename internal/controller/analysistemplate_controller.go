@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
-	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/registry"
 )
 
 // ConditionValid on an (Cluster)AnalysisTemplate says whether its conditions compile and its
@@ -39,7 +39,7 @@ func (r *AnalysisTemplateReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	spec, status := templateParts(obj)
 	cond := metav1.Condition{Type: ConditionValid, Status: metav1.ConditionTrue, Reason: weirv1.ReasonAsExpected,
 		Message: "conditions compile and queries use declared arguments", ObservedGeneration: obj.GetGeneration()}
-	if problems := analysis.ValidateTemplate(spec); len(problems) > 0 {
+	if problems := registry.ValidateTemplate(spec); len(problems) > 0 {
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, weirv1.ReasonInvalidSpec, strings.Join(problems, "; ")
 	}
 	meta.SetStatusCondition(&status.Conditions, cond)

@@ -9,6 +9,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/registry"
 )
 
 // namedAnalysis is an analysis the strategy names, with the spec path it stands at.
@@ -60,7 +61,7 @@ func (r *RolloutReconciler) checkAnalyses(ctx context.Context, ro *weirv1.Rollou
 			} else if err != nil {
 				return "", err
 			}
-			for _, p := range analysis.ValidateTemplate(spec) {
+			for _, p := range registry.ValidateTemplate(spec) {
 				problems = append(problems, fmt.Sprintf("%s: template %s: %s", na.path, ref.TemplateName, p))
 			}
 			for _, name := range analysis.MissingArgs(spec, given) {

@@ -8,16 +8,27 @@ import (
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
-func TestAllowedPrometheusAddresses(t *testing.T) {
-	r := &AnalysisRunReconciler{AllowedAddresses: []string{"http://prometheus.monitoring:9090"}}
-	if err := r.allowed("http://prometheus.monitoring:9090"); err != nil {
+func TestAllowedAddresses(t *testing.T) {
+	r := &AnalysisRunReconciler{Allowed: AllowLists(Options{
+		AllowedPrometheusAddresses: []string{"http://prometheus.monitoring:9090"},
+		AllowedWebAddresses:        []string{"https://status.example.com/"},
+	})}
+	env := r.env()
+	if err := env.Check("prometheus", "http://prometheus.monitoring:9090"); err != nil {
 		t.Errorf("allowed address refused: %v", err)
 	}
-	err := r.allowed("http://169.254.169.254/")
+	err := env.Check("prometheus", "http://169.254.169.254/")
 	if err == nil || !strings.Contains(err.Error(), "--allowed-prometheus-addresses") {
 		t.Errorf("address outside the allow-list: %v", err)
 	}
-	if err := (&AnalysisRunReconciler{}).allowed("http://anything"); err != nil {
+	err = env.Check("web", "http://prometheus.monitoring:9090")
+	if err == nil || !strings.Contains(err.Error(), "--allowed-web-addresses https://status.example.com/") {
+		t.Errorf("web address outside its allow-list: %v", err)
+	}
+	if err := env.Check("web", "https://status.example.com/api/v1/ok"); err != nil {
+		t.Errorf("allowed web address refused: %v", err)
+	}
+	if err := (&AnalysisRunReconciler{}).env().Check("web", "http://anything"); err != nil {
 		t.Errorf("no allow-list allows any address: %v", err)
 	}
 }

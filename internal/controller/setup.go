@@ -2,6 +2,7 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -14,6 +15,9 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/provider"
+	"github.com/weir-dev/weir/internal/provider/prometheus"
+	"github.com/weir-dev/weir/internal/provider/web"
 	"github.com/weir-dev/weir/internal/revision"
 )
 
@@ -74,6 +78,10 @@ func CacheOptions() cache.Options {
 	if err != nil {
 		panic(err)
 	}
+	measurement, err := labels.NewRequirement(weirv1.MeasurementRunLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err)
+	}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
@@ -81,6 +89,8 @@ func CacheOptions() cache.Options {
 			// Every Service of the cluster is cached (Weir can't label users' Services), so
 			// each must cost little.
 			&corev1.Service{}: {Transform: keepSelectorOnly},
+			// Jobs of measurements only, not every Job of the cluster.
+			&batchv1.Job{}: {Label: labels.NewSelector().Add(*measurement)},
 		},
 	}
 }
@@ -119,6 +129,8 @@ type Options struct {
 	// AllowedPrometheusAddresses, when not empty, are the only address prefixes analysis
 	// may query; a template naming another address ends in Error.
 	AllowedPrometheusAddresses []string
+	// AllowedWebAddresses are the same for the web provider's URLs.
+	AllowedWebAddresses []string
 	// RolloutWorkers reconcile different Rollouts in parallel (default 8).
 	RolloutWorkers int
 }
@@ -143,5 +155,13 @@ func SetupWith(mgr ctrl.Manager, opts Options) error {
 			return err
 		}
 	}
-	return (&AnalysisRunReconciler{Client: c, AllowedAddresses: opts.AllowedPrometheusAddresses}).SetupWithManager(mgr)
+	return (&AnalysisRunReconciler{Client: c, Allowed: AllowLists(opts)}).SetupWithManager(mgr)
+}
+
+// AllowLists are the options' address allow-lists by provider, with the flag of each.
+func AllowLists(opts Options) map[string]provider.AllowList {
+	return map[string]provider.AllowList{
+		prometheus.Name: {Flag: "--allowed-prometheus-addresses", Prefixes: opts.AllowedPrometheusAddresses},
+		web.Name:        {Flag: "--allowed-web-addresses", Prefixes: opts.AllowedWebAddresses},
+	}
 }

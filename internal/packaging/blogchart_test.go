@@ -15,6 +15,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/registry"
 )
 
 const blogChart = "examples/blog-platform/microservices-app"
@@ -82,7 +83,7 @@ func TestBlogPlatformAnalysis(t *testing.T) {
 	templates := map[string]*weirv1.AnalysisTemplateSpec{}
 	for _, u := range r.ofKind("AnalysisTemplate") {
 		tmpl := decode[weirv1.AnalysisTemplate](t, u)
-		g.Expect(analysis.ValidateTemplate(&tmpl.Spec)).To(BeEmpty(), tmpl.Name)
+		g.Expect(registry.ValidateTemplate(&tmpl.Spec)).To(BeEmpty(), tmpl.Name)
 		templates[tmpl.Name] = &tmpl.Spec
 		query, err := analysis.RenderQuery(tmpl.Spec.Metrics[0].Provider.Prometheus.Query,
 			map[string]string{"service": "backend-canary", "namespace": "blog-prod"})

@@ -52,13 +52,14 @@ func TestLintFiles(t *testing.T) {
 		{"bad-template.yaml", []string{
 			"bad-template.yaml:9: spec.metrics[0].interval: a metric with count greater than 1 needs an interval",
 			`bad-template.yaml:11: spec.metrics[0].successCondition: "result <" does not compile: ERROR: <input>:1:9: Syntax error`,
-			`bad-template.yaml:14: spec.metrics[0].provider.prometheus.address: "prometheus:9090" must start with http:// or https://`,
+			`bad-template.yaml:14: spec.metrics[0].provider.prometheus.address: prometheus.address must start with http:// or https://`,
+			`bad-template.yaml:14: spec.metrics[0].provider.prometheus.address: prometheus.address must be a URL with a host`,
 			"bad-template.yaml:15: spec.metrics[0].provider.prometheus.query: {{args.svc}} is not declared in spec.args",
 			"bad-template.yaml:16: spec.metrics[1]: a metric needs successCondition or failureCondition (or dryRun: true)",
 			`bad-template.yaml:17: spec.metrics[1].interval: "10 s" is not a duration`,
-			"bad-template.yaml:19: spec.metrics[1].provider.prometheus.query: a query is required",
+			"bad-template.yaml:19: spec.metrics[1].provider.prometheus.query: Required value",
 			`bad-template.yaml:21: spec.metrics[2].name: metric name "error-rate" is already used by spec.metrics[0]`,
-			"bad-template.yaml:21: spec.metrics[2].provider: provider needs exactly one of prometheus or judge",
+			"bad-template.yaml:21: spec.metrics[2].provider: provider needs exactly one of prometheus, judge, web or job",
 			"bad-template.yaml:23: spec.metrics[2].provdier: unknown field",
 		}},
 		{"bad-types.yaml", []string{

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
-	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/registry"
 )
 
 var argNamePattern = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]*$`)
@@ -52,7 +52,7 @@ func templateRules(data []byte, out *[]finding) error {
 		}
 		checkMetric(path, m, add)
 	}
-	for _, p := range analysis.ValidateTemplate(spec) {
+	for _, p := range registry.ValidateTemplate(spec) {
 		field, msg, ok := strings.Cut(p, ": ")
 		if !ok {
 			field, msg = "spec", p
@@ -74,46 +74,12 @@ func checkMetric(path string, m weirv1.Metric, add addFunc) {
 	if m.Count != nil && *m.Count > 1 && m.Interval == "" {
 		add(path+".interval", "a metric with count greater than 1 needs an interval")
 	}
-	p, j := m.Provider.Prometheus, m.Provider.Judge
-	if m.SuccessCondition == "" && m.FailureCondition == "" && !m.DryRun && j == nil {
+	// The CRD's rule, which the schema check doesn't reach when the metric has other
+	// errors: a metric needs conditions unless its provider has default ones.
+	if success, failure := m.Provider.DefaultConditions(); m.SuccessCondition == "" && m.FailureCondition == "" && !m.DryRun && success == "" && failure == "" {
 		add(path, "a metric needs successCondition or failureCondition (or dryRun: true)")
 	}
-	switch {
-	case p == nil && j == nil:
-		add(path+".provider", "provider needs exactly one of prometheus or judge")
-	case p != nil && j != nil:
-		add(path+".provider", "provider needs exactly one of prometheus or judge, not both")
-	case p != nil:
-		pp := path + ".provider.prometheus"
-		checkAddress(pp+".address", p.Address, add)
-		if strings.TrimSpace(p.Query) == "" {
-			add(pp+".query", "a query is required")
-		}
-		if p.Timeout != "" {
-			checkDuration(pp+".timeout", p.Timeout, add)
-		}
-	case j != nil:
-		jp := path + ".provider.judge"
-		checkAddress(jp+".prometheus.address", j.Prometheus.Address, add)
-		if strings.TrimSpace(j.CanaryQuery) == "" {
-			add(jp+".canaryQuery", "a canaryQuery is required")
-		}
-		if strings.TrimSpace(j.BaselineQuery) == "" {
-			add(jp+".baselineQuery", "a baselineQuery is required")
-		}
-		for field, d := range map[string]weirv1.Duration{"window": j.Window, "step": j.Step} {
-			if d != "" {
-				checkDuration(jp+"."+field, d, add)
-			}
-		}
-	}
+	// The provider block (exactly one provider, its required fields, addresses) is the CRD
+	// schema's and the providers' own (registry.ValidateTemplate): not restated here.
 }
 
-func checkAddress(path, addr string, add addFunc) {
-	switch {
-	case addr == "":
-		add(path, "the Prometheus address is required, e.g. http://prometheus.monitoring:9090")
-	case !strings.HasPrefix(addr, "http://") && !strings.HasPrefix(addr, "https://"):
-		add(path, "%q must start with http:// or https://", addr)
-	}
-}

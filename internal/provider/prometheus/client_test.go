@@ -1,4 +1,4 @@
-package analysis_test
+package prometheus_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/prometheus"
 	"github.com/weir-dev/weir/internal/testenv"
 )
 
@@ -57,7 +58,7 @@ func query(q string, timeout weirv1.Duration) (analysis.Result, error) {
 
 func queryAt(address, q string, timeout weirv1.Duration) (analysis.Result, error) {
 	p := &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: address, Timeout: timeout}, Query: q}
-	return analysis.QueryPrometheus(context.Background(), p, q, analysis.Credentials{}, time.Now())
+	return prometheus.QueryPrometheus(context.Background(), p, q, prometheus.Credentials{}, time.Now())
 }
 
 func TestPrometheusResults(t *testing.T) {
@@ -138,8 +139,8 @@ func TestJudgeAgainstPrometheus(t *testing.T) {
 			MinSamples: ptrInt32(10)}
 		deadline := time.Now().Add(time.Minute)
 		for {
-			res, msg, err := analysis.QueryJudge(context.Background(), j, `test_latency{rev="`+canary+`"}`, `test_latency{rev="stable"}`,
-				analysis.Credentials{}, time.Now())
+			res, msg, err := prometheus.QueryJudge(context.Background(), j, `test_latency{rev="`+canary+`"}`, `test_latency{rev="stable"}`,
+				prometheus.Credentials{}, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package analysis
+package prometheus
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	promapi "github.com/prometheus/client_golang/api"
@@ -16,33 +14,11 @@ import (
 	"github.com/prometheus/common/model"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/analysis"
 )
 
 // DefaultQueryTimeout bounds one query when the metric doesn't say.
 const DefaultQueryTimeout = 30 * time.Second
-
-// Result is what one query returned.
-type Result struct {
-	// Values, one per series (NaN samples dropped).
-	Values []float64
-	// NoData is true for an empty result or only NaN.
-	NoData bool
-}
-
-// String renders the result for status: "0.31", "[0.1,0.2]" or "no data".
-func (r Result) String() string {
-	if r.NoData {
-		return ""
-	}
-	parts := make([]string, len(r.Values))
-	for i, v := range r.Values {
-		parts[i] = strconv.FormatFloat(v, 'g', 4, 64)
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return "[" + strings.Join(parts, ",") + "]"
-}
 
 // Credentials are read from a Secret by the caller and sent with every query.
 type Credentials struct {
@@ -53,15 +29,15 @@ type Credentials struct {
 // QueryPrometheus runs an instant query. Any failure to get an answer (unreachable server,
 // 5xx, timeout, a query Prometheus refuses) is returned as an error: the caller records an
 // Error measurement, never a Failed one.
-func QueryPrometheus(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds Credentials, now time.Time) (Result, error) {
+func QueryPrometheus(ctx context.Context, p *weirv1.PrometheusProvider, query string, creds Credentials, now time.Time) (analysis.Result, error) {
 	api, ctx, cancel, err := connect(ctx, p.PrometheusEndpoint, creds)
 	if err != nil {
-		return Result{}, err
+		return analysis.Result{}, err
 	}
 	defer cancel()
 	value, _, _, err := api.Query(ctx, query, now)
 	if err != nil {
-		return Result{}, queryError(ctx, p.PrometheusEndpoint, err)
+		return analysis.Result{}, queryError(ctx, p.PrometheusEndpoint, err)
 	}
 	return toResult(value)
 }
@@ -91,7 +67,7 @@ func queryError(ctx context.Context, ep weirv1.PrometheusEndpoint, err error) er
 	return fmt.Errorf("prometheus at %s: %w", ep.Address, err)
 }
 
-func toResult(v model.Value) (Result, error) {
+func toResult(v model.Value) (analysis.Result, error) {
 	var values []float64
 	switch v := v.(type) {
 	case *model.Scalar:
@@ -101,7 +77,7 @@ func toResult(v model.Value) (Result, error) {
 			values = append(values, float64(s.Value))
 		}
 	default:
-		return Result{}, fmt.Errorf("query returned a %s; want a scalar or an instant vector", v.Type())
+		return analysis.Result{}, fmt.Errorf("query returned a %s; want a scalar or an instant vector", v.Type())
 	}
 	kept := values[:0]
 	for _, x := range values {
@@ -109,7 +85,7 @@ func toResult(v model.Value) (Result, error) {
 			kept = append(kept, x)
 		}
 	}
-	return Result{Values: kept, NoData: len(kept) == 0}, nil
+	return analysis.Result{Values: kept, NoData: len(kept) == 0}, nil
 }
 
 type headerRoundTripper struct {

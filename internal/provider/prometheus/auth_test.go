@@ -1,4 +1,4 @@
-package analysis_test
+package prometheus_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
-	"github.com/weir-dev/weir/internal/analysis"
+	"github.com/weir-dev/weir/internal/provider/prometheus"
 	"github.com/weir-dev/weir/internal/testenv"
 )
 
@@ -26,20 +26,20 @@ func guardedPrometheus(t *testing.T, authorization string, tls bool) string {
 // the endpoint's headers and credentials and honour its TLS setting (issue 14, defect 3: the
 // judge was queried with no credentials, no headers and its own client).
 func TestEveryQueryHonoursTheEndpoint(t *testing.T) {
-	basic := analysis.Credentials{Username: "weir", Password: "s3cret"}
-	bearer := analysis.Credentials{BearerToken: "tok-123"}
+	basic := prometheus.Credentials{Username: "weir", Password: "s3cret"}
+	bearer := prometheus.Credentials{BearerToken: "tok-123"}
 	tenant := []weirv1.HTTPHeader{{Name: "X-Scope-OrgID", Value: "team-a"}}
 	cases := []struct {
 		name     string
 		guard    string // the Authorization header the proxy wants
 		tls      bool
 		endpoint weirv1.PrometheusEndpoint
-		creds    analysis.Credentials
+		creds    prometheus.Credentials
 		refused  string // "" when the query must get through
 	}{
 		{"basic auth and a tenant header", "Basic d2VpcjpzM2NyZXQ=", false, weirv1.PrometheusEndpoint{Headers: tenant}, basic, ""},
 		{"bearer token and a tenant header", "Bearer tok-123", false, weirv1.PrometheusEndpoint{Headers: tenant}, bearer, ""},
-		{"no credentials", "Bearer tok-123", false, weirv1.PrometheusEndpoint{Headers: tenant}, analysis.Credentials{}, "401"},
+		{"no credentials", "Bearer tok-123", false, weirv1.PrometheusEndpoint{Headers: tenant}, prometheus.Credentials{}, "401"},
 		{"no tenant header", "Bearer tok-123", false, weirv1.PrometheusEndpoint{}, bearer, "401"},
 		{"TLS with insecureSkipVerify", "Bearer tok-123", true, weirv1.PrometheusEndpoint{Headers: tenant, InsecureSkipVerify: true}, bearer, ""},
 		{"TLS with an unknown certificate", "Bearer tok-123", true, weirv1.PrometheusEndpoint{Headers: tenant}, bearer, "certificate"},
@@ -57,14 +57,14 @@ func TestEveryQueryHonoursTheEndpoint(t *testing.T) {
 					t.Errorf("%s: got %v, want an error mentioning %q", what, err, tc.refused)
 				}
 			}
-			res, err := analysis.QueryPrometheus(context.Background(), &weirv1.PrometheusProvider{PrometheusEndpoint: ep, Query: "test_ratio"},
+			res, err := prometheus.QueryPrometheus(context.Background(), &weirv1.PrometheusProvider{PrometheusEndpoint: ep, Query: "test_ratio"},
 				"test_ratio", tc.creds, time.Now())
 			check("instant query", err)
 			if err == nil && len(res.Values) != 2 {
 				t.Errorf("instant query through the proxy: %+v", res)
 			}
 			j := &weirv1.JudgeProvider{Prometheus: ep, Window: "5s", Step: "1s", MinSamples: ptrInt32(3)}
-			_, _, err = analysis.QueryJudge(context.Background(), j, `test_latency{rev="canary-same"}`, `test_latency{rev="stable"}`, tc.creds, time.Now())
+			_, _, err = prometheus.QueryJudge(context.Background(), j, `test_latency{rev="canary-same"}`, `test_latency{rev="stable"}`, tc.creds, time.Now())
 			check("judge's range queries", err)
 		})
 	}
