@@ -82,4 +82,3 @@ func checkMetric(path string, m weirv1.Metric, add addFunc) {
 	// The provider block (exactly one provider, its required fields, addresses) is the CRD
 	// schema's and the providers' own (registry.ValidateTemplate): not restated here.
 }
-
