@@ -14,7 +14,7 @@ KUBE_VERSION=v1.37.2
 STAGING_VERSION=v0.37.2
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
-KWOK_STAGES=fast-1 # bump when the stage list below changes
+KWOK_STAGES=fast-2 # bump when the stage list below changes
 CONTROLLER_TOOLS_VERSION=v0.23.0
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
@@ -111,13 +111,15 @@ go_install() { # go_install TOOL PACKAGE VERSION
 }
 
 # kwok refuses to start without Stage objects: assemble the stock ones shipped in its module.
+# The chaos stage fails the pods labelled pod-container-running-failed.stage.kwok.x-k8s.io=true
+# (tests of the Job metric provider need Jobs that fail).
 kwok_stages() {
   [ -f "$BIN/kwok-stages.yaml" ] && [ "$(cat "$STAMPS/kwok-stages" 2>/dev/null)" = "$KWOK_VERSION-$KWOK_STAGES" ] && return
   local dir
   dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   : >"$BIN/kwok-stages.yaml"
   for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
-    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete pod/chaos/pod-container-running-failed; do
     { echo "---"; cat "$dir/kustomize/stage/$f.yaml"; } >>"$BIN/kwok-stages.yaml"
   done
   stamp kwok-stages "$KWOK_VERSION-$KWOK_STAGES"
