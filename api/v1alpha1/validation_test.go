@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -89,6 +90,17 @@ func validTemplate(name string) *weirv1.AnalysisTemplate {
 	}
 }
 
+func webProvider() *weirv1.WebProvider {
+	return &weirv1.WebProvider{URL: "https://status.example.com/api?service={{args.service}}", JSONPath: "{$.data.errorRate}",
+		Headers: []weirv1.WebHeader{{Name: "Authorization", ValueFrom: &weirv1.WebHeaderSource{
+			SecretKeyRef: corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}, Key: "token"}}}}}
+}
+
+func jobProvider() *weirv1.JobProvider {
+	return &weirv1.JobProvider{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+		RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "smoke", Image: "smoke:1"}}}}}}
+}
+
 func canary(r *weirv1.Rollout) *weirv1.CanaryStrategy { return r.Spec.Strategy.Canary }
 
 func metric(t *weirv1.AnalysisTemplate) *weirv1.Metric { return &t.Spec.Metrics[0] }
@@ -107,7 +119,12 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 	judge.Spec.Metrics[0].Provider = weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{
 		Prometheus:  weirv1.PrometheusEndpoint{Address: "http://prometheus:9090"},
 		CanaryQuery: "a", BaselineQuery: "b", Step: "500ms", EffectSize: ptr.To("0.1"), Confidence: ptr.To("0.99")}}
-	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge} {
+	web := validTemplate("ok-web")
+	web.Spec.Metrics[0].Provider = weirv1.MetricProvider{Web: webProvider()}
+	job := validTemplate("ok-job") // a job metric passes when its Job succeeds: no condition needed
+	job.Spec.Metrics[0].SuccessCondition = ""
+	job.Spec.Metrics[0].Provider = weirv1.MetricProvider{Job: jobProvider()}
+	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("valid %T refused: %v", obj, err)
 		}
@@ -237,7 +254,24 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 				CanaryQuery: "a", BaselineQuery: "b", Step: "0s"}}
 		}), []string{"spec.metrics[0].provider.judge.step", "longer than 0"}},
 		{"metric without provider", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider = weirv1.MetricProvider{} }),
-			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus or judge"}},
+			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus, judge, web or job"}},
+		{"metric with two providers", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Web = webProvider() }),
+			[]string{"spec.metrics[0].provider", "provider needs exactly one of prometheus, judge, web or job"}},
+		{"web metric without any condition", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).SuccessCondition, metric(a).Provider = "", weirv1.MetricProvider{Web: webProvider()}
+		}), []string{"spec.metrics[0]", "needs successCondition or failureCondition"}},
+		{"web url without scheme", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Web: webProvider()}
+			metric(a).Provider.Web.URL = "status.example.com/api"
+		}), []string{"spec.metrics[0].provider.web.url", "must start with http:// or https://"}},
+		{"web header with value and valueFrom", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Web: webProvider()}
+			metric(a).Provider.Web.Headers[0].Value = ptr.To("Bearer x")
+		}), []string{"spec.metrics[0].provider.web.headers[0]", "exactly one of value or valueFrom"}},
+		{"web method PUT", template(func(a *weirv1.AnalysisTemplate) {
+			metric(a).Provider = weirv1.MetricProvider{Web: webProvider()}
+			metric(a).Provider.Web.Method = "PUT"
+		}), []string{"spec.metrics[0].provider.web.method", "Unsupported value"}},
 		{"prometheus address without scheme", template(func(a *weirv1.AnalysisTemplate) { metric(a).Provider.Prometheus.Address = "prometheus:9090" }),
 			[]string{"spec.metrics[0].provider.prometheus.address", "must start with http:// or https://"}},
 		{"metric without any condition", template(func(a *weirv1.AnalysisTemplate) { metric(a).SuccessCondition = "" }),
