@@ -48,6 +48,9 @@ const (
 	ReasonInvalidSpec              = "InvalidSpec"
 	ReasonVerified                 = "Verified"
 	ReasonNotAccepted              = "NotAccepted"
+	// ReasonBackendNotResolved: a gateway reports a backendRef of a route it can't resolve;
+	// the canary gets no more traffic until it does.
+	ReasonBackendNotResolved = "BackendNotResolved"
 	ReasonWeightMismatch           = "WeightMismatch"
 	ReasonAsExpected               = "AsExpected"
 	ReasonNotAvailable             = "NotAvailable"

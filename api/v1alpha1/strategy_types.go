@@ -11,7 +11,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="self.stableService != self.canaryService",message="canary.stableService and canary.canaryService must name different Services",fieldPath=".canaryService"
 // +kubebuilder:validation:XValidation:rule="!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep <= size(self.steps)",message="canary.analysis.startingStep must not be greater than the number of steps",fieldPath=".analysis.startingStep"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="canary.maxSurge and canary.maxUnavailable can't both be 0: no pod could ever be replaced",fieldPath=".maxUnavailable"
-// +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setHeaderRoute) || has(s.setMirrorRoute)) || has(self.trafficRouting)",message="setHeaderRoute and setMirrorRoute steps need canary.trafficRouting",fieldPath=".trafficRouting"
+// +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setHeaderRoute) || has(s.setMirrorRoute)) || (has(self.trafficRouting) && has(self.trafficRouting.gatewayAPI) && has(self.trafficRouting.gatewayAPI.httpRoutes) && size(self.trafficRouting.gatewayAPI.httpRoutes) > 0)",message="setHeaderRoute and setMirrorRoute steps need canary.trafficRouting with httpRoutes (grpcRoutes carry weights only)",fieldPath=".trafficRouting"
 type CanaryStrategy struct {
 	// StableService is the Service that selects the stable revision's pods.
 	// +kubebuilder:validation:MinLength=1
@@ -23,7 +23,7 @@ type CanaryStrategy struct {
 	// +kubebuilder:validation:MaxLength=63
 	CanaryService string `json:"canaryService"`
 
-	// TrafficRouting names the HTTPRoutes whose weights Weir sets. Without it the canary
+	// TrafficRouting names the routes whose weights Weir sets. Without it the canary
 	// only receives traffic in proportion to its pods behind a shared Service.
 	// +optional
 	TrafficRouting *TrafficRouting `json:"trafficRouting,omitempty"`
@@ -79,30 +79,38 @@ type CanaryStrategy struct {
 // TrafficRouting says where Weir shifts traffic.
 // +kubebuilder:validation:XValidation:rule="has(self.gatewayAPI)",message="trafficRouting needs gatewayAPI"
 type TrafficRouting struct {
-	// GatewayAPI names the HTTPRoutes to edit.
+	// GatewayAPI names the Gateway API routes to edit.
 	// +optional
 	GatewayAPI *GatewayAPITrafficRouting `json:"gatewayAPI,omitempty"`
 }
 
-// GatewayAPITrafficRouting lists the HTTPRoutes (in the Rollout's namespace) whose
-// backendRef weights Weir sets.
+// GatewayAPITrafficRouting lists the routes (in the Rollout's namespace) whose backendRef
+// weights Weir sets: HTTPRoutes, and GRPCRoutes for gRPC services.
+// +kubebuilder:validation:XValidation:rule="(has(self.httpRoutes) ? size(self.httpRoutes) : 0) + (has(self.grpcRoutes) ? size(self.grpcRoutes) : 0) > 0",message="gatewayAPI needs at least one of httpRoutes or grpcRoutes"
 type GatewayAPITrafficRouting struct {
-	// HTTPRoutes are the routes to edit.
-	// +kubebuilder:validation:MinItems=1
+	// HTTPRoutes are the HTTPRoutes to edit.
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=map
 	// +listMapKey=name
-	HTTPRoutes []HTTPRouteRef `json:"httpRoutes"`
+	// +optional
+	HTTPRoutes []RouteRef `json:"httpRoutes,omitempty"`
+	// GRPCRoutes are the GRPCRoutes to edit. Weir sets their weights; header and mirror steps
+	// need an HTTPRoute.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	GRPCRoutes []RouteRef `json:"grpcRoutes,omitempty"`
 }
 
-// HTTPRouteRef names one HTTPRoute and, optionally, the rules in it that Weir may touch.
-type HTTPRouteRef struct {
-	// Name of the HTTPRoute.
+// RouteRef names one route and, optionally, the rules in it that Weir may touch.
+type RouteRef struct {
+	// Name of the route.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
-	// Rules are the names (HTTPRouteRule.name) of the rules whose weights Weir sets; empty
-	// means every rule that has backendRefs to both the stable and canary Services.
+	// Rules are the names (the rule's name field) of the rules whose weights Weir sets;
+	// empty means every rule that has backendRefs to both the stable and canary Services.
 	// +kubebuilder:validation:MaxItems=16
 	// +listType=set
 	// +optional

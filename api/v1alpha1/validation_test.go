@@ -50,7 +50,7 @@ func validRollout(name string) *weirv1.Rollout {
 				StableService: "web-stable",
 				CanaryService: "web-canary",
 				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "web"}},
+					HTTPRoutes: []weirv1.RouteRef{{Name: "web"}},
 				}},
 				Steps: []weirv1.CanaryStep{
 					{SetWeight: ptr.To[int32](20)},

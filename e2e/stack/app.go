@@ -94,7 +94,7 @@ func (a App) Objects(promURL string, steps []weirv1.CanaryStep) []client.Object 
 			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
 				StableService: a.StableService(), CanaryService: a.CanaryService(),
 				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: a.Name}}}},
+					HTTPRoutes: []weirv1.RouteRef{{Name: a.Name}}}},
 				Steps:                      steps,
 				ScaleDownDelaySeconds:      ptr.To[int32](5),
 				AbortScaleDownDelaySeconds: ptr.To[int32](5),

@@ -124,7 +124,7 @@ func TestBlogPlatformEnvironments(t *testing.T) {
 		g.Expect(canary).NotTo(BeNil(), e)
 		g.Expect(canary.StableService).To(Equal("backend-stable"))
 		g.Expect(canary.CanaryService).To(Equal("backend-canary"))
-		g.Expect(canary.TrafficRouting.GatewayAPI.HTTPRoutes).To(Equal([]weirv1.HTTPRouteRef{{Name: "backend"}}))
+		g.Expect(canary.TrafficRouting.GatewayAPI.HTTPRoutes).To(Equal([]weirv1.RouteRef{{Name: "backend"}}))
 
 		route := decode[gatewayv1.HTTPRoute](t, r.find(t, "HTTPRoute", "backend"))
 		g.Expect(route.Spec.Rules).To(HaveLen(1))

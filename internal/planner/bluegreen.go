@@ -199,7 +199,7 @@ func (d *decision) switchTraffic(b *weirv1.BlueGreenStrategy) bool {
 	d.s.BlueGreen.ActiveSelector = active
 	d.verifySelector(b.TrafficRouting, b.ActiveService, active)
 	if !d.verified {
-		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, "switching: "+d.trafficMessage)
+		d.wait(weirv1.PhaseProgressing, d.trafficWait(), "switching: "+d.trafficMessage)
 		return false
 	}
 	if d.s.BlueGreen.SwitchedAt == nil {

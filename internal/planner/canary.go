@@ -53,7 +53,7 @@ func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRou
 		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
 			fmt.Sprintf("%d of %d pods of revision %s available", avail, d.replicas, stable))
 	case !d.verified:
-		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, d.trafficMessage)
+		d.wait(weirv1.PhaseProgressing, d.trafficWait(), d.trafficMessage)
 	default:
 		d.phase, d.reason = weirv1.PhaseHealthy, weirv1.ReasonHealthy
 		d.message = fmt.Sprintf("revision %s serves all traffic with %d pods", stable, d.replicas)
@@ -229,8 +229,8 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 			return false
 		}
 		if c.TrafficRouting != nil && (!d.verified || routeWeight != weight) {
-			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic,
-				fmt.Sprintf("step %d/%d: weight %d written, not yet verified: %s", i+1, steps, weight, d.trafficMessage))
+			d.wait(weirv1.PhaseProgressing, d.trafficWait(),
+				fmt.Sprintf("step %d/%d: weight %d %s: %s", i+1, steps, weight, d.trafficProgress(), d.trafficMessage))
 			return false
 		}
 		return true
@@ -260,7 +260,7 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 
 	case step.SetHeaderRoute != nil, step.SetMirrorRoute != nil: // done once the routes carry the injected rules
 		if !d.verified {
-			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic,
+			d.wait(weirv1.PhaseProgressing, d.trafficWait(),
 				fmt.Sprintf("step %d/%d: %s", i+1, steps, d.trafficMessage))
 			return false
 		}
@@ -426,7 +426,7 @@ func (d *decision) bake(c *weirv1.CanaryStrategy, routeWeight, canaryWant int32)
 		return false
 	}
 	if c.TrafficRouting != nil && (!d.verified || routeWeight != 100) {
-		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForTraffic, "bake: all traffic to the new revision, not yet verified: "+d.trafficMessage)
+		d.wait(weirv1.PhaseProgressing, d.trafficWait(), "bake: all traffic to the new revision "+d.trafficProgress()+": "+d.trafficMessage)
 		return false
 	}
 	return d.runAnalysis(c.PostPromotionAnalysis, d.runBase("post"), &d.s.Canary.PostPromotionAnalysisRun, "post-promotion", bakeDetail)

@@ -11,7 +11,7 @@ import (
 )
 
 func TestProgressDeadline(t *testing.T) {
-	notAccepted := &Route{Name: "route", Found: true, Accepted: false, AcceptanceMessage: "no gateway has reported on the route yet"}
+	notAccepted := &Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: false, AcceptanceMessage: "no gateway has reported on the route yet"}
 	idleSince := func(ago time.Duration) weirv1.RolloutStatus {
 		return weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v1", Canary: &weirv1.CanaryStatus{},
 			ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-ago))), AvailableReplicas: 2, ReadyReplicas: 2, Replicas: 2, UpdatedReplicas: 2}

@@ -39,7 +39,7 @@ func (d *decision) deleting(stableSvc, otherSvc string, routing *weirv1.TrafficR
 			continue
 		}
 		if !route.Accepted || route.Weights == nil || *route.Weights != (weirv1.WeightPair{Stable: 100}) || len(route.InjectedRules) > 0 {
-			pending = append(pending, fmt.Sprintf("HTTPRoute %s to send all traffic to %s", route.Name, stableSvc))
+			pending = append(pending, fmt.Sprintf("%s %s to send all traffic to %s", route.Kind, route.Name, stableSvc))
 		}
 	}
 	for _, name := range []string{stableSvc, otherSvc} {

@@ -41,10 +41,10 @@ func TestDeletingGivesTrafficAndSelectorsBack(t *testing.T) {
 			expect{reason: weirv1.ReasonRestoringTraffic, message: "given back"}, true, map[string]Service{"stable": {}, "canary": {}}},
 		{"the gateway never accepts: gives up after DeletionGiveUp, with a Warning",
 			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, canarySv: "v2",
-				route: &Route{Name: "route", Found: true, Weights: ptr.To(w(100, 0))}, mutate: deleted(DeletionGiveUp)},
+				route: &Route{Kind: "HTTPRoute", Name: "route", Found: true, Weights: ptr.To(w(100, 0))}, mutate: deleted(DeletionGiveUp)},
 			expect{reason: weirv1.ReasonRestoringTraffic, message: "gave up waiting"}, true, nil},
 		{"the route is gone already: nothing to give back there",
-			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, route: &Route{Name: "route"}, mutate: deleted(time.Second)},
+			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, route: &Route{Kind: "HTTPRoute", Name: "route"}, mutate: deleted(time.Second)},
 			expect{reason: weirv1.ReasonRestoringTraffic, message: "given back"}, true, map[string]Service{"stable": {}, "canary": {}}},
 	}
 	for _, tc := range cases {

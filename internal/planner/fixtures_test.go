@@ -42,7 +42,7 @@ func (w world) input() Input {
 			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
 				StableService: "stable", CanaryService: "canary",
 				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "route"}}}},
+					HTTPRoutes: []weirv1.RouteRef{{Name: "route"}}}},
 				Steps: w.steps,
 			}},
 		},
@@ -55,7 +55,7 @@ func (w world) input() Input {
 	if now.IsZero() {
 		now = t0
 	}
-	route := Route{Name: "route", Found: true, Accepted: true, Weights: ptr.To(w.weights), InjectedRules: w.injected}
+	route := Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: true, Weights: ptr.To(w.weights), InjectedRules: w.injected}
 	if w.route != nil {
 		route = *w.route
 	}

@@ -16,7 +16,7 @@ type Input struct {
 	ReplicaSets []ReplicaSet
 	// Services the strategy names, by name. A missing entry means the Service doesn't exist.
 	Services map[string]Service
-	// Routes are the HTTPRoutes the strategy names, in spec order.
+	// Routes are the routes the strategy names (HTTPRoutes, then GRPCRoutes), in spec order.
 	Routes []Route
 	// AnalysisRuns owned by the Rollout, by name.
 	AnalysisRuns map[string]AnalysisRun
@@ -54,19 +54,27 @@ type Service struct {
 	Hash string
 }
 
-// Route is one named HTTPRoute as read back.
+// Route is one named route as read back.
 type Route struct {
+	// Kind of the route ("HTTPRoute", "GRPCRoute"), for messages.
+	Kind  string
 	Name  string
 	Found bool
+	// WeightsOnly routes carry weights and never the rules of header or mirror steps.
+	WeightsOnly bool
 	// Problem says why the route can't be used (a named rule is missing, no rule points at
 	// both Services); empty when usable.
 	Problem string
 	// Weights read from the rules Weir sets; nil when those rules disagree.
 	Weights *weirv1.WeightPair
-	// Accepted is true when every parent reports Accepted for the route's current generation.
+	// Accepted is true when every parentRef of the route reports Accepted and ResolvedRefs
+	// for the route's current generation.
 	Accepted bool
 	// AcceptanceMessage explains a route that is not Accepted.
 	AcceptanceMessage string
+	// Unresolved is set when a gateway reports a backendRef it can't resolve for the current
+	// generation (a Service or port it can't reach): no more traffic may go to the canary.
+	Unresolved string
 	// InjectedRules say what each Weir-owned header/mirror rule present does
 	// (HeaderRuleKey, MirrorRuleKey), sorted; a rule that isn't as Weir writes it has a key
 	// no step has.

@@ -52,7 +52,7 @@ func TestStatusCanWait(t *testing.T) {
 			func(t *testing.T) world {
 				wd := settled(t, waitingForPods)
 				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
-				wd.route = &Route{Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(75, 25))}
+				wd.route = &Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(75, 25))}
 				return wd
 			}, true, true},
 		{"the weight is verified: the step completes (an Event, a new step): written now",

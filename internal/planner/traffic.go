@@ -22,10 +22,10 @@ func (d *decision) checkReferences(stableSvc, canarySvc string, routing *weirv1.
 	}
 	for _, route := range d.in.Routes {
 		if !route.Found {
-			return weirv1.ReasonReferenceNotFound, fmt.Sprintf("HTTPRoute %s/%s not found", d.r.Namespace, route.Name)
+			return weirv1.ReasonReferenceNotFound, fmt.Sprintf("%s %s/%s not found", route.Kind, d.r.Namespace, route.Name)
 		}
 		if route.Problem != "" {
-			return weirv1.ReasonInvalidSpec, fmt.Sprintf("HTTPRoute %s/%s: %s", d.r.Namespace, route.Name, route.Problem)
+			return weirv1.ReasonInvalidSpec, fmt.Sprintf("%s %s/%s: %s", route.Kind, d.r.Namespace, route.Name, route.Problem)
 		}
 	}
 	return "", ""
@@ -39,26 +39,37 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 		d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, "no traffic routing"
 		return
 	}
+	held, unresolved := d.holdUnresolved(want)
+	want = held
 	d.plan.Traffic = &Traffic{Weights: want, HeaderRoutes: headers, MirrorRoutes: mirrors}
 	if d.s.Canary != nil {
 		d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = names(headers, mirrors)
 	}
 
-	wantRules := injectedKeys(headers, mirrors)
+	injected := injectedKeys(headers, mirrors)
 	observed, agree := (*weirv1.WeightPair)(nil), true
 	d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, fmt.Sprintf("weights %d/%d verified on every route", want.Stable, want.Canary)
+	if unresolved != nil {
+		d.blocked = true // a person must fix the route or the Service: kstatus Stalled
+		d.fail(weirv1.ReasonBackendNotResolved, fmt.Sprintf("%s %s: a backend doesn't resolve (%s): no more traffic goes to the canary until it does",
+			unresolved.Kind, unresolved.Name, unresolved.Unresolved))
+	}
 	for _, route := range d.in.Routes {
+		wantRules := injected
+		if route.WeightsOnly {
+			wantRules = nil
+		}
 		switch {
 		case !route.Accepted:
-			d.fail(weirv1.ReasonNotAccepted, fmt.Sprintf("HTTPRoute %s not Accepted by its gateway for its current generation%s", route.Name, suffix(route.AcceptanceMessage)))
+			d.fail(weirv1.ReasonNotAccepted, fmt.Sprintf("%s %s not Accepted by its gateway for its current generation%s", route.Kind, route.Name, suffix(route.AcceptanceMessage)))
 		case route.Weights == nil:
-			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s: the rules Weir sets disagree", route.Name))
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("%s %s: the rules Weir sets disagree", route.Kind, route.Name))
 		case *route.Weights != want:
-			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s has weights %d/%d, want %d/%d",
-				route.Name, route.Weights.Stable, route.Weights.Canary, want.Stable, want.Canary))
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("%s %s has weights %d/%d, want %d/%d",
+				route.Kind, route.Name, route.Weights.Stable, route.Weights.Canary, want.Stable, want.Canary))
 		case !sameSet(route.InjectedRules, wantRules):
-			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("HTTPRoute %s has injected rules [%s], want [%s]",
-				route.Name, strings.Join(route.InjectedRules, ","), strings.Join(wantRules, ",")))
+			d.fail(weirv1.ReasonWeightMismatch, fmt.Sprintf("%s %s has injected rules [%s], want [%s]",
+				route.Kind, route.Name, strings.Join(route.InjectedRules, ","), strings.Join(wantRules, ",")))
 		}
 		if route.Accepted && route.Weights != nil {
 			if observed == nil {
@@ -87,12 +98,56 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	}
 }
 
+// holdUnresolved keeps the canary weight where the routes have it while a gateway reports a
+// backend it can't resolve: traffic may go back to stable, never further to the canary.
+// unresolved is the first such route.
+func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *Route) {
+	var unresolved *Route
+	floor := want.Canary
+	for i, route := range d.in.Routes {
+		if route.Unresolved == "" {
+			continue
+		}
+		if unresolved == nil {
+			unresolved = &d.in.Routes[i]
+		}
+		have := int32(0)
+		if route.Weights != nil {
+			have = route.Weights.Canary
+		}
+		floor = min(floor, have)
+	}
+	for _, route := range d.in.Routes { // every route, so they all end up agreeing
+		if unresolved != nil && route.Weights != nil {
+			floor = min(floor, route.Weights.Canary)
+		}
+	}
+	return weirv1.WeightPair{Stable: 100 - floor, Canary: floor}, unresolved
+}
+
 // weightsStatus is where the strategy records its route weights.
 func (d *decision) weightsStatus() **weirv1.Weights {
 	if d.s.BlueGreen != nil && d.r.Spec.Strategy.BlueGreen != nil {
 		return &d.s.BlueGreen.Weights
 	}
 	return &d.s.Canary.Weights
+}
+
+// trafficWait is the reason of a release waiting on its traffic: the routes aren't there
+// yet, or a backend doesn't resolve and Weir holds the weight.
+func (d *decision) trafficWait() string {
+	if d.trafficReason == weirv1.ReasonBackendNotResolved {
+		return weirv1.ReasonBackendNotResolved
+	}
+	return weirv1.ReasonWaitingForTraffic
+}
+
+// trafficProgress says where a weight waiting to be verified is.
+func (d *decision) trafficProgress() string {
+	if d.trafficReason == weirv1.ReasonBackendNotResolved {
+		return "held"
+	}
+	return "written, not yet verified"
 }
 
 func (d *decision) fail(reason, message string) {

@@ -132,7 +132,7 @@ func genSpec(r *rand.Rand) walkSpec {
 	}
 	var routing *weirv1.TrafficRouting
 	if r.IntN(10) < 7 {
-		routing = &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{HTTPRoutes: []weirv1.HTTPRouteRef{{Name: "route"}}}}
+		routing = &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{HTTPRoutes: []weirv1.RouteRef{{Name: "route"}}}}
 	}
 	an := &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "t"}}}
 	delay := func() *int32 { return ptr.To(r.Int32N(4) * 10) }
@@ -260,7 +260,7 @@ type sim struct {
 func newSim(spec walkSpec) *sim {
 	s := &sim{spec: spec, ro: spec.ro.DeepCopy(), template: 1, rs: map[string]*ReplicaSet{},
 		services: map[string]string{"stable": "", "canary": ""}, runs: map[string]*simRun{}, now: t0,
-		route: Route{Name: "route", Found: true, Accepted: true, Weights: &weirv1.WeightPair{Stable: 100}}}
+		route: Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: true, Weights: &weirv1.WeightPair{Stable: 100}}}
 	return s
 }
 

@@ -140,7 +140,7 @@ func RevisionNumber(rs *appsv1.ReplicaSet) int {
 }
 
 // RouteRefs are the HTTPRoutes a Rollout's strategy names.
-func RouteRefs(ro *weirv1.Rollout) []weirv1.HTTPRouteRef {
+func RouteRefs(ro *weirv1.Rollout) []weirv1.RouteRef {
 	var tr *weirv1.TrafficRouting
 	switch s := ro.Spec.Strategy; {
 	case s.Canary != nil:

@@ -99,7 +99,7 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 	}
 }
 
-func sameRoutes(have map[string]bool, refs []weirv1.HTTPRouteRef) bool {
+func sameRoutes(have map[string]bool, refs []weirv1.RouteRef) bool {
 	if len(have) != len(refs) {
 		return false
 	}

@@ -50,32 +50,32 @@ func TestObserve(t *testing.T) {
 	cases := []struct {
 		name     string
 		route    *gatewayv1.HTTPRoute
-		ref      weirv1.HTTPRouteRef
+		ref      weirv1.RouteRef
 		want     *weirv1.WeightPair
 		accepted bool
 		problem  string
 	}{
 		{"weights as percentages", route(3, true, rule("", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20)))),
-			weirv1.HTTPRouteRef{Name: "web"}, w(80, 20), true, ""},
+			weirv1.RouteRef{Name: "web"}, w(80, 20), true, ""},
 		{"absent weights count 1 each", route(3, true, rule("", ref("web-stable", nil), ref("web-canary", nil))),
-			weirv1.HTTPRouteRef{Name: "web"}, w(50, 50), true, ""},
+			weirv1.RouteRef{Name: "web"}, w(50, 50), true, ""},
 		{"an older generation is not accepted", func() *gatewayv1.HTTPRoute {
 			r := route(4, true, rule("", ref("web-stable", ptr.To[int32](1)), ref("web-canary", ptr.To[int32](0))))
 			r.Status.Parents[0].Conditions[0].ObservedGeneration = 3
 			return r
-		}(), weirv1.HTTPRouteRef{Name: "web"}, w(100, 0), false, ""},
+		}(), weirv1.RouteRef{Name: "web"}, w(100, 0), false, ""},
 		{"rules that disagree", route(1, true,
 			rule("a", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20))),
 			rule("b", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))),
-			weirv1.HTTPRouteRef{Name: "web"}, nil, true, ""},
+			weirv1.RouteRef{Name: "web"}, nil, true, ""},
 		{"only the named rule counts", route(1, true,
 			rule("a", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20))),
 			rule("b", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)))),
-			weirv1.HTTPRouteRef{Name: "web", Rules: []string{"b"}}, w(100, 0), true, ""},
+			weirv1.RouteRef{Name: "web", Rules: []string{"b"}}, w(100, 0), true, ""},
 		{"named rule missing", route(1, true, rule("a", ref("web-stable", nil), ref("web-canary", nil))),
-			weirv1.HTTPRouteRef{Name: "web", Rules: []string{"zzz"}}, nil, false, `no rule named "zzz"`},
+			weirv1.RouteRef{Name: "web", Rules: []string{"zzz"}}, nil, false, `no rule named "zzz"`},
 		{"no rule with both services", route(1, true, rule("a", ref("web-stable", nil))),
-			weirv1.HTTPRouteRef{Name: "web"}, nil, false, "no rule has backendRefs to both Service web-stable and Service web-canary"},
+			weirv1.RouteRef{Name: "web"}, nil, false, "no rule has backendRefs to both Service web-stable and Service web-canary"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestObserve(t *testing.T) {
 			}
 		})
 	}
-	if got := Observe(nil, weirv1.HTTPRouteRef{Name: "web"}, b); got.Found {
+	if got := Observe(nil, weirv1.RouteRef{Name: "web"}, b); got.Found {
 		t.Errorf("a missing route is found")
 	}
 }
@@ -107,7 +107,7 @@ func TestDesiredRulesTouchOnlyTheWeights(t *testing.T) {
 	r := route(1, true, main, other)
 	original := r.DeepCopy()
 
-	rules, ok := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 70, Canary: 30}})
+	rules, ok := DesiredRules(r, weirv1.RouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 70, Canary: 30}})
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -130,7 +130,7 @@ func TestDesiredRulesInjectAndRemove(t *testing.T) {
 		HeaderRoutes: []weirv1.SetHeaderRoute{{Name: "beta", Match: []weirv1.HeaderMatch{{Name: "x-beta", Value: "1"}}}},
 		MirrorRoutes: []weirv1.SetMirrorRoute{{Name: "shadow", Percent: 25}},
 	}
-	rules, _ := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, traffic)
+	rules, _ := DesiredRules(r, weirv1.RouteRef{Name: "web"}, b, traffic)
 	if len(rules) != 3 {
 		t.Fatalf("%d rules, want header, mirror, main", len(rules))
 	}
@@ -152,11 +152,11 @@ func TestDesiredRulesInjectAndRemove(t *testing.T) {
 	// Observed with the injected rules, then a traffic state without them: they go, and
 	// setWeight never counted them as rules to weigh.
 	r.Spec.Rules = rules
-	obs := Observe(r, weirv1.HTTPRouteRef{Name: "web"}, b)
+	obs := Observe(r, weirv1.RouteRef{Name: "web"}, b)
 	if obs.Weights == nil || *obs.Weights != traffic.Weights || len(obs.InjectedRules) != 2 {
 		t.Fatalf("observe with injected rules: %+v", obs)
 	}
-	rules, _ = DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}})
+	rules, _ = DesiredRules(r, weirv1.RouteRef{Name: "web"}, b, planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}})
 	if len(rules) != 1 || *rules[0].Name != "main" {
 		t.Errorf("injected rules not removed: %+v", rules)
 	}
@@ -173,9 +173,9 @@ func TestObserveReadsInjectedRulesByContent(t *testing.T) {
 	traffic := planner.Traffic{Weights: weirv1.WeightPair{Stable: 90, Canary: 10},
 		HeaderRoutes: []weirv1.SetHeaderRoute{header}, MirrorRoutes: []weirv1.SetMirrorRoute{mirror}}
 	r := route(1, true, main)
-	rules, _ := DesiredRules(r, weirv1.HTTPRouteRef{Name: "web"}, b, traffic)
+	rules, _ := DesiredRules(r, weirv1.RouteRef{Name: "web"}, b, traffic)
 	r.Spec.Rules = rules
-	observe := func() []string { return Observe(r, weirv1.HTTPRouteRef{Name: "web"}, b).InjectedRules }
+	observe := func() []string { return Observe(r, weirv1.RouteRef{Name: "web"}, b).InjectedRules }
 
 	want := []string{planner.HeaderRuleKey(header), planner.MirrorRuleKey(mirror)}
 	if got := observe(); !equality.Semantic.DeepEqual(got, want) {

@@ -12,7 +12,7 @@ import (
 // rules first (a mirror rule with the same matches as a user rule must come first to win),
 // then the user's rules in their order with only the stable/canary weights of the touched
 // rules changed. ok is false when the route has no usable rules.
-func DesiredRules(route *gatewayv1.HTTPRoute, ref weirv1.HTTPRouteRef, b Backends, t planner.Traffic) (rules []gatewayv1.HTTPRouteRule, ok bool) {
+func DesiredRules(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b Backends, t planner.Traffic) (rules []gatewayv1.HTTPRouteRule, ok bool) {
 	touched, problem := TouchedRules(route, ref, b)
 	if problem != "" {
 		return nil, false

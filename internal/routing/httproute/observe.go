@@ -26,7 +26,7 @@ type Backends struct {
 }
 
 // Observe reads what a route says for the planner. route is nil when it doesn't exist.
-func Observe(route *gatewayv1.HTTPRoute, ref weirv1.HTTPRouteRef, b Backends) planner.Route {
+func Observe(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b Backends) planner.Route {
 	out := planner.Route{Name: ref.Name}
 	if route == nil {
 		return out
@@ -59,7 +59,7 @@ func Observe(route *gatewayv1.HTTPRoute, ref weirv1.HTTPRouteRef, b Backends) pl
 
 // TouchedRules returns the indexes of the rules whose weights Weir sets: the named ones, or
 // every user rule with backendRefs to both Services.
-func TouchedRules(route *gatewayv1.HTTPRoute, ref weirv1.HTTPRouteRef, b Backends) ([]int, string) {
+func TouchedRules(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b Backends) ([]int, string) {
 	var idx []int
 	if len(ref.Rules) > 0 {
 		for _, name := range ref.Rules {

@@ -1,0 +1,36 @@
+package routing
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+// Router is what one kind of route must do for Weir.
+type Router interface {
+	// Kind of the route objects, e.g. "HTTPRoute": in messages, index keys and watches.
+	Kind() string
+	// Refs are the routes of this kind a traffic routing names, in spec order.
+	Refs(tr *weirv1.GatewayAPITrafficRouting) []weirv1.RouteRef
+	// New returns an empty object of the kind, to read into and to watch.
+	New() client.Object
+	// Observe reads what a route says for the planner; obj is nil when it doesn't exist.
+	Observe(obj client.Object, ref weirv1.RouteRef, b Backends) planner.Route
+	// Apply is the server-side apply configuration that gives the route the traffic state
+	// (under the resourceVersion read, so a concurrent edit is never overwritten), or nil
+	// when the route has it already or can't be used.
+	Apply(obj client.Object, ref weirv1.RouteRef, b Backends, t planner.Traffic) (runtime.ApplyConfiguration, error)
+}
+
+// Backends names the two Services whose weights Weir sets.
+type Backends struct {
+	Stable, Canary string
+}
+
+// BackendsOf are a strategy's two Services: stable and canary (active and preview).
+func BackendsOf(s weirv1.RolloutStrategy) Backends {
+	stable, canary := s.Services()
+	return Backends{Stable: stable, Canary: canary}
+}
