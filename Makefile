@@ -26,7 +26,7 @@ tools: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, k
 generate: ## Regenerate deepcopy code and CRDs from api/.
 	hack/tools.sh controller-gen
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
-	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true rbac:roleName=weir-controller paths=./api/... paths=./internal/controller/... paths=./internal/provider/... \
+	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true rbac:roleName=weir-controller paths=./api/... paths=./internal/controller/... paths=./internal/provider/... paths=./internal/routing/... \
 		output:crd:artifacts:config=config/crd output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-tune config/crd/rollouts.weir.dev_rollouts.yaml
 	cp config/crd/*.yaml charts/weir/files/crds/

@@ -7,20 +7,18 @@ import (
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
 	"github.com/weir-dev/weir/internal/revision"
 	"github.com/weir-dev/weir/internal/routing"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // apply carries out a plan. It goes on after an error so one broken object doesn't stop
@@ -147,36 +145,24 @@ func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollo
 	return errors.Join(errs...)
 }
 
-// applyRoutes writes the desired rules of every named route with server-side apply. Gateway
-// API makes spec.rules an atomic list, so Weir applies the whole list (copied from what it
-// read, with only its weights and injected rules changed) and nothing else; the
-// resourceVersion it read guards against overwriting a concurrent edit.
+// applyRoutes gives every named route the traffic state with server-side apply, through
+// its kind's router. The resourceVersion read guards against overwriting a concurrent edit.
 func (r *RolloutReconciler) applyRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed, t planner.Traffic) error {
-	tr := trafficRouting(ro)
-	backends := backendsOf(ro)
+	backends := routing.BackendsOf(ro.Spec.Strategy)
 	var errs []error
-	for _, ref := range tr.GatewayAPI.HTTPRoutes {
-		route, ok := obs.routes[ref.Name]
+	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
+		obj, ok := obs.routes[n.Key()]
 		if !ok {
 			continue
 		}
-		rules, ok := routing.DesiredRules(route, ref, backends, t)
-		if !ok || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
-			continue
-		}
-		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&gatewayv1.HTTPRouteSpec{Rules: rules})
-		if err != nil {
+		apply, err := n.Router.Apply(obj, n.Ref, backends, t)
+		if err != nil || apply == nil {
 			errs = append(errs, err)
 			continue
 		}
-		apply := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": gatewayv1.GroupVersion.String(), "kind": "HTTPRoute",
-			"metadata": map[string]any{"name": route.Name, "namespace": route.Namespace, "resourceVersion": route.ResourceVersion},
-			"spec":     map[string]any{"rules": raw["rules"]},
-		}}
-		err = r.Client.Patch(ctx, apply, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership)
+		err = r.Client.Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership)
 		if apierrors.IsConflict(err) {
-			err = fmt.Errorf("HTTPRoute %s changed while Weir set its weights (retrying): %w", route.Name, err)
+			err = fmt.Errorf("%s %s changed while Weir set its weights (retrying): %w", n.Router.Kind(), n.Ref.Name, err)
 		}
 		errs = append(errs, err)
 	}

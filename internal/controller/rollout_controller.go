@@ -20,20 +20,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // FieldManager is the server-side apply manager of every field Weir writes on objects it
-// doesn't own (HTTPRoute rules, Service selectors). GitOps tools can ignore its fields with
+// doesn't own (route rules, Service selectors). GitOps tools can ignore its fields with
 // managedFieldsManagers.
 const FieldManager = "weir"
 
-// indexReferences finds the Rollouts that name an object: one index for Services and
-// HTTPRoutes alike, keyed "Service/<name>" or "HTTPRoute/<name>" (each index costs memory
-// per Rollout in the cache).
+// indexReferences finds the Rollouts that name an object: one index for Services and routes
+// of every kind alike, keyed "Service/<name>", "HTTPRoute/<name>", "GRPCRoute/<name>" (each
+// index costs memory per Rollout in the cache).
 const indexReferences = "weir.spec.references"
 
 // RolloutReconciler releases Rollouts.
@@ -63,7 +63,6 @@ const cacheCatchUp = 5 * time.Millisecond
 // +kubebuilder:rbac:groups=rollouts.weir.dev,resources=analysistemplates;clusteranalysistemplates,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
@@ -233,20 +232,23 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		for _, name := range referencedServices(ro) {
 			keys = append(keys, "Service/"+name)
 		}
-		for _, name := range referencedRoutes(ro) {
-			keys = append(keys, "HTTPRoute/"+name)
+		for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
+			keys = append(keys, n.Key())
 		}
 		return keys
 	}); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged(), deletionStarted()))).
 		Owns(&appsv1.ReplicaSet{}).
 		Owns(&weirv1.AnalysisRun{}).
-		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service"))).
-		Watches(&gatewayv1.HTTPRoute{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("HTTPRoute"))).
+		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service")))
+	for _, router := range registry.All {
+		b = b.Watches(router.New(), handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(router.Kind())))
+	}
+	return b.
 		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
 		Watches(&weirv1.ClusterAnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsUsingClusterTemplate)).
 		Watches(&weirv1.ReleasePolicy{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsSelectedBy)).
@@ -335,33 +337,9 @@ func usesClusterTemplate(a weirv1.RolloutAnalysis, name string) bool {
 }
 
 func referencedServices(ro *weirv1.Rollout) []string {
-	switch s := ro.Spec.Strategy; {
-	case s.Canary != nil:
-		return []string{s.Canary.StableService, s.Canary.CanaryService}
-	case s.BlueGreen != nil:
-		return []string{s.BlueGreen.ActiveService, s.BlueGreen.PreviewService}
-	}
-	return nil
-}
-
-func trafficRouting(ro *weirv1.Rollout) *weirv1.TrafficRouting {
-	switch s := ro.Spec.Strategy; {
-	case s.Canary != nil:
-		return s.Canary.TrafficRouting
-	case s.BlueGreen != nil:
-		return s.BlueGreen.TrafficRouting
-	}
-	return nil
-}
-
-func referencedRoutes(ro *weirv1.Rollout) []string {
-	tr := trafficRouting(ro)
-	if tr == nil || tr.GatewayAPI == nil {
+	stable, canary := ro.Spec.Strategy.Services()
+	if stable == "" && canary == "" {
 		return nil
 	}
-	var names []string
-	for _, r := range tr.GatewayAPI.HTTPRoutes {
-		names = append(names, r.Name)
-	}
-	return names
+	return []string{stable, canary}
 }

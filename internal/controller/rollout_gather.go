@@ -12,12 +12,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
 	"github.com/weir-dev/weir/internal/revision"
 	"github.com/weir-dev/weir/internal/routing"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // observed is what one reconcile read: the planner's input plus the objects needed to
@@ -26,7 +26,7 @@ type observed struct {
 	input       planner.Input
 	replicaSets map[string]*appsv1.ReplicaSet // by hash
 	services    map[string]*corev1.Service
-	routes      map[string]*gatewayv1.HTTPRoute
+	routes      map[string]client.Object // by registry.Named.Key()
 	runs        map[string]*weirv1.AnalysisRun
 	// collision is set when a ReplicaSet with the current revision's name exists but is
 	// not this Rollout's revision.
@@ -38,7 +38,7 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 	obs := &observed{
 		replicaSets: map[string]*appsv1.ReplicaSet{},
 		services:    map[string]*corev1.Service{},
-		routes:      map[string]*gatewayv1.HTTPRoute{},
+		routes:      map[string]client.Object{},
 		runs:        map[string]*weirv1.AnalysisRun{},
 		input: planner.Input{
 			Rollout:      ro,
@@ -138,35 +138,21 @@ func (r *RolloutReconciler) gatherReplicaSets(ctx context.Context, ro *weirv1.Ro
 }
 
 func (r *RolloutReconciler) gatherRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
-	tr := trafficRouting(ro)
-	if tr == nil || tr.GatewayAPI == nil {
-		return nil
-	}
-	backends := backendsOf(ro)
-	for _, ref := range tr.GatewayAPI.HTTPRoutes {
-		var route gatewayv1.HTTPRoute
-		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: ref.Name}, &route)
+	backends := routing.BackendsOf(ro.Spec.Strategy)
+	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
+		obj := n.Router.New()
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: n.Ref.Name}, obj)
 		switch {
 		case apierrors.IsNotFound(err):
-			obs.input.Routes = append(obs.input.Routes, routing.Observe(nil, ref, backends))
+			obs.input.Routes = append(obs.input.Routes, n.Router.Observe(nil, n.Ref, backends))
 			continue
 		case err != nil:
 			return err
 		}
-		obs.routes[ref.Name] = &route
-		obs.input.Routes = append(obs.input.Routes, routing.Observe(&route, ref, backends))
+		obs.routes[n.Key()] = obj
+		obs.input.Routes = append(obs.input.Routes, n.Router.Observe(obj, n.Ref, backends))
 	}
 	return nil
-}
-
-func backendsOf(ro *weirv1.Rollout) routing.Backends {
-	switch s := ro.Spec.Strategy; {
-	case s.Canary != nil:
-		return routing.Backends{Stable: s.Canary.StableService, Canary: s.Canary.CanaryService}
-	case s.BlueGreen != nil:
-		return routing.Backends{Stable: s.BlueGreen.ActiveService, Canary: s.BlueGreen.PreviewService}
-	}
-	return routing.Backends{}
 }
 
 func replicaSetName(ro *weirv1.Rollout, hash string) string { return ro.Name + "-" + hash }

@@ -16,6 +16,8 @@ type Router interface {
 	Refs(tr *weirv1.GatewayAPITrafficRouting) []weirv1.RouteRef
 	// New returns an empty object of the kind, to read into and to watch.
 	New() client.Object
+	// NewList returns an empty list of the kind (kubectl weir watches routes by name).
+	NewList() client.ObjectList
 	// Observe reads what a route says for the planner; obj is nil when it doesn't exist.
 	Observe(obj client.Object, ref weirv1.RouteRef, b Backends) planner.Route
 	// Apply is the server-side apply configuration that gives the route the traffic state

@@ -2,31 +2,56 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// NoGatewayAnnotation on an HTTPRoute keeps the stand-in gateway away from it, so the route
-// is never Accepted (for tests of what Weir does then).
+// NoGatewayAnnotation on a route keeps the stand-in gateway away from it, so the route is
+// never Accepted (for tests of what Weir does then).
 const NoGatewayAnnotation = "test.weir.dev/no-gateway"
 
+// standInController is the controllerName the stand-in gateway reports as.
+const standInController = "test.weir.dev/stand-in-gateway"
+
 // StandInGateway is TEST INFRASTRUCTURE for tests without a data plane: it plays a Gateway
-// API implementation's status part only, marking every HTTPRoute Accepted by each of its
-// parents for the route's current generation (as Traefik does 20–70 ms after a change). It
-// runs until ctx ends.
+// API implementation's status part only, for HTTPRoutes and GRPCRoutes. For each parent it
+// reports Accepted, and ResolvedRefs as a gateway resolves backends (each backendRef a
+// Service of the route's namespace with the port named; else False, BackendNotFound), for
+// the route's current generation, as Traefik does 20–70 ms after a change. It runs until
+// ctx ends.
 func StandInGateway(ctx context.Context, c client.Client) {
 	for ctx.Err() == nil {
 		var routes gatewayv1.HTTPRouteList
 		if err := c.List(ctx, &routes); err == nil {
 			for i := range routes.Items {
-				route := &routes.Items[i]
-				if route.Annotations[NoGatewayAnnotation] == "" && AcceptedGeneration(route) != route.Generation {
-					_ = MarkAccepted(ctx, c, route, "test.weir.dev/stand-in-gateway")
+				r := &routes.Items[i]
+				var refs []gatewayv1.BackendObjectReference
+				for _, rule := range r.Spec.Rules {
+					for _, br := range rule.BackendRefs {
+						refs = append(refs, br.BackendObjectReference)
+					}
 				}
+				report(ctx, c, r, r.Spec.ParentRefs, &r.Status.RouteStatus, refs)
+			}
+		}
+		var grpc gatewayv1.GRPCRouteList
+		if err := c.List(ctx, &grpc); err == nil {
+			for i := range grpc.Items {
+				r := &grpc.Items[i]
+				var refs []gatewayv1.BackendObjectReference
+				for _, rule := range r.Spec.Rules {
+					for _, br := range rule.BackendRefs {
+						refs = append(refs, br.BackendObjectReference)
+					}
+				}
+				report(ctx, c, r, r.Spec.ParentRefs, &r.Status.RouteStatus, refs)
 			}
 		}
 		select {
@@ -34,6 +59,88 @@ func StandInGateway(ctx context.Context, c client.Client) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// report writes the parents' status of one route when it differs from what it says now.
+func report(ctx context.Context, c client.Client, route client.Object, parents []gatewayv1.ParentReference, status *gatewayv1.RouteStatus, backends []gatewayv1.BackendObjectReference) {
+	if route.GetAnnotations()[NoGatewayAnnotation] != "" {
+		return
+	}
+	resolved := resolve(ctx, c, route.GetNamespace(), backends)
+	want := parentStatuses(parents, route.GetGeneration(), resolved)
+	if sameConditions(status.Parents, want) {
+		return
+	}
+	status.Parents = want
+	_ = c.Status().Update(ctx, route)
+}
+
+// resolve checks the backendRefs as a gateway does: a ResolvedRefs condition.
+func resolve(ctx context.Context, c client.Client, ns string, backends []gatewayv1.BackendObjectReference) metav1.Condition {
+	ok := metav1.Condition{Type: string(gatewayv1.RouteConditionResolvedRefs), Status: metav1.ConditionTrue, Reason: string(gatewayv1.RouteReasonResolvedRefs)}
+	for _, ref := range backends {
+		if ptr.Deref(ref.Group, "") != "" || ptr.Deref(ref.Kind, "Service") != "Service" {
+			continue // not a Service: the stand-in has nothing to check
+		}
+		if ref.Namespace != nil && string(*ref.Namespace) != ns {
+			return metav1.Condition{Type: ok.Type, Status: metav1.ConditionFalse, Reason: string(gatewayv1.RouteReasonRefNotPermitted),
+				Message: fmt.Sprintf("backendRef %s/%s: the stand-in gateway grants no cross-namespace reference", *ref.Namespace, ref.Name)}
+		}
+		var svc corev1.Service
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: string(ref.Name)}, &svc); err != nil {
+			return metav1.Condition{Type: ok.Type, Status: metav1.ConditionFalse, Reason: string(gatewayv1.RouteReasonBackendNotFound),
+				Message: fmt.Sprintf("Service %s/%s: %v", ns, ref.Name, err)}
+		}
+		if ref.Port != nil && !hasPort(&svc, int32(*ref.Port)) {
+			return metav1.Condition{Type: ok.Type, Status: metav1.ConditionFalse, Reason: string(gatewayv1.RouteReasonBackendNotFound),
+				Message: fmt.Sprintf("Service %s/%s has no port %d", ns, ref.Name, *ref.Port)}
+		}
+	}
+	return ok
+}
+
+func hasPort(svc *corev1.Service, port int32) bool {
+	for _, p := range svc.Spec.Ports {
+		if p.Port == port {
+			return true
+		}
+	}
+	return false
+}
+
+func parentStatuses(parents []gatewayv1.ParentReference, generation int64, resolved metav1.Condition) []gatewayv1.RouteParentStatus {
+	var out []gatewayv1.RouteParentStatus
+	for _, ref := range parents {
+		resolved.ObservedGeneration, resolved.LastTransitionTime = generation, metav1.Now()
+		out = append(out, gatewayv1.RouteParentStatus{
+			ParentRef:      ref,
+			ControllerName: standInController,
+			Conditions: []metav1.Condition{{
+				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
+				Reason: "Accepted", ObservedGeneration: generation, LastTransitionTime: metav1.Now(),
+			}, resolved},
+		})
+	}
+	return out
+}
+
+// sameConditions compares statuses without their transition times.
+func sameConditions(have, want []gatewayv1.RouteParentStatus) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	for i := range want {
+		if have[i].ParentRef.Name != want[i].ParentRef.Name || len(have[i].Conditions) != len(want[i].Conditions) {
+			return false
+		}
+		for _, w := range want[i].Conditions {
+			h := meta.FindStatusCondition(have[i].Conditions, w.Type)
+			if h == nil || h.Status != w.Status || h.Reason != w.Reason || h.Message != w.Message || h.ObservedGeneration != w.ObservedGeneration {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // AcceptedGeneration is the route generation its first parent has Accepted, or -1.
@@ -48,20 +155,14 @@ func AcceptedGeneration(route *gatewayv1.HTTPRoute) int64 {
 	return c.ObservedGeneration
 }
 
-// MarkAccepted writes the route's parent status Accepted for its current generation, as the
-// gateway implementation named controllerName would.
+// MarkAccepted writes the route's parent status Accepted, with its references resolved, for
+// its current generation, as the gateway implementation named controllerName would (the
+// bench's stand-in, whose Services always exist).
 func MarkAccepted(ctx context.Context, c client.Client, route *gatewayv1.HTTPRoute, controllerName string) error {
-	var parents []gatewayv1.RouteParentStatus
-	for _, ref := range route.Spec.ParentRefs {
-		parents = append(parents, gatewayv1.RouteParentStatus{
-			ParentRef:      ref,
-			ControllerName: gatewayv1.GatewayController(controllerName),
-			Conditions: []metav1.Condition{{
-				Type: string(gatewayv1.RouteConditionAccepted), Status: metav1.ConditionTrue,
-				Reason: "Accepted", ObservedGeneration: route.Generation, LastTransitionTime: metav1.Now(),
-			}},
-		})
+	resolved := metav1.Condition{Type: string(gatewayv1.RouteConditionResolvedRefs), Status: metav1.ConditionTrue, Reason: string(gatewayv1.RouteReasonResolvedRefs)}
+	route.Status.Parents = parentStatuses(route.Spec.ParentRefs, route.Generation, resolved)
+	for i := range route.Status.Parents {
+		route.Status.Parents[i].ControllerName = gatewayv1.GatewayController(controllerName)
 	}
-	route.Status.Parents = parents
 	return c.Status().Update(ctx, route)
 }

@@ -5,9 +5,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // snapshot is the latest state of every watched source, kept from list and watch events.
@@ -15,7 +15,7 @@ type snapshot struct {
 	rollout *weirv1.Rollout
 	rs      map[string]*appsv1.ReplicaSet
 	runs    map[string]*weirv1.AnalysisRun
-	routes  map[string]*gatewayv1.HTTPRoute
+	routes  map[string]client.Object // by registry.Named.Key
 	// listed counts the sources that delivered their first list; a tree drawn before every
 	// source listed would show a Rollout without its revisions for a moment.
 	listed  map[string]bool
@@ -26,7 +26,7 @@ func newSnapshot(routes int) *snapshot {
 	return &snapshot{
 		rs:      map[string]*appsv1.ReplicaSet{},
 		runs:    map[string]*weirv1.AnalysisRun{},
-		routes:  map[string]*gatewayv1.HTTPRoute{},
+		routes:  map[string]client.Object{},
 		listed:  map[string]bool{},
 		sources: 3 + routes,
 	}
@@ -61,6 +61,14 @@ func (s *snapshot) clear(kind string) {
 
 func (s *snapshot) put(kind string, obj client.Object, deleted bool) {
 	name := obj.GetName()
+	if key, ok := strings.CutPrefix(kind, "route/"); ok {
+		if deleted {
+			delete(s.routes, key)
+		} else {
+			s.routes[key] = obj
+		}
+		return
+	}
 	switch o := obj.(type) {
 	case *weirv1.Rollout:
 		if deleted {
@@ -80,26 +88,23 @@ func (s *snapshot) put(kind string, obj client.Object, deleted bool) {
 		} else {
 			s.runs[name] = o
 		}
-	case *gatewayv1.HTTPRoute:
-		if deleted {
-			delete(s.routes, name)
-		} else {
-			s.routes[name] = o
-		}
 	}
 }
 
 // tree copies the snapshot into a Tree the caller may keep.
 func (s *snapshot) tree() *Tree {
-	t := &Tree{Rollout: s.rollout.DeepCopy(), Routes: map[string]*gatewayv1.HTTPRoute{}}
+	t := &Tree{Rollout: s.rollout.DeepCopy(), Routes: map[string]client.Object{}}
 	for _, rs := range s.rs {
 		t.ReplicaSets = append(t.ReplicaSets, *rs.DeepCopy())
 	}
 	for _, run := range s.runs {
 		t.Runs = append(t.Runs, *run.DeepCopy())
 	}
-	for _, ref := range RouteRefs(s.rollout) {
-		t.Routes[ref.Name] = s.routes[ref.Name].DeepCopy()
+	for _, n := range registry.RoutesOf(s.rollout.Spec.Strategy) {
+		t.Routes[n.Key()] = nil
+		if route, ok := s.routes[n.Key()]; ok {
+			t.Routes[n.Key()] = route.DeepCopyObject().(client.Object)
+		}
 	}
 	t.Normalize()
 	return t

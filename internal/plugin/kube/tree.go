@@ -12,10 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // RolloutLabel is the label Weir puts on the AnalysisRuns of a Rollout (value: its name).
@@ -28,8 +28,9 @@ type Tree struct {
 	ReplicaSets []appsv1.ReplicaSet
 	// Runs are the Rollout's AnalysisRuns, oldest first.
 	Runs []weirv1.AnalysisRun
-	// Routes are the HTTPRoutes the strategy names, in spec order; nil entries don't exist.
-	Routes map[string]*gatewayv1.HTTPRoute
+	// Routes are the routes the strategy names by registry.Named.Key ("HTTPRoute/web");
+	// nil entries don't exist.
+	Routes map[string]client.Object
 }
 
 // GetRollout reads one Rollout, with a message that names it when it doesn't exist.
@@ -69,7 +70,7 @@ func FetchTree(ctx context.Context, c client.Reader, ns, name string) (*Tree, er
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{Rollout: ro, Routes: map[string]*gatewayv1.HTTPRoute{}}
+	t := &Tree{Rollout: ro, Routes: map[string]client.Object{}}
 	rsSel, err := ReplicaSetSelector(ro)
 	if err != nil {
 		return nil, err
@@ -84,16 +85,16 @@ func FetchTree(ctx context.Context, c client.Reader, ns, name string) (*Tree, er
 		return nil, fmt.Errorf("listing the AnalysisRuns of rollout %s: %w", name, err)
 	}
 	t.Runs = runs.Items
-	for _, ref := range RouteRefs(ro) {
-		var route gatewayv1.HTTPRoute
-		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, &route)
+	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
+		route := n.Router.New()
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: n.Ref.Name}, route)
 		switch {
 		case apierrors.IsNotFound(err):
-			t.Routes[ref.Name] = nil
+			t.Routes[n.Key()] = nil
 		case err != nil:
-			return nil, fmt.Errorf("reading HTTPRoute %s: %w", ref.Name, err)
+			return nil, fmt.Errorf("reading %s %s: %w", n.Router.Kind(), n.Ref.Name, err)
 		default:
-			t.Routes[ref.Name] = &route
+			t.Routes[n.Key()] = route
 		}
 	}
 	t.Normalize()
@@ -137,19 +138,4 @@ func (t *Tree) Normalize() {
 func RevisionNumber(rs *appsv1.ReplicaSet) int {
 	n, _ := strconv.Atoi(rs.Annotations[revision.RevisionAnnotation])
 	return n
-}
-
-// RouteRefs are the HTTPRoutes a Rollout's strategy names.
-func RouteRefs(ro *weirv1.Rollout) []weirv1.RouteRef {
-	var tr *weirv1.TrafficRouting
-	switch s := ro.Spec.Strategy; {
-	case s.Canary != nil:
-		tr = s.Canary.TrafficRouting
-	case s.BlueGreen != nil:
-		tr = s.BlueGreen.TrafficRouting
-	}
-	if tr == nil || tr.GatewayAPI == nil {
-		return nil
-	}
-	return tr.GatewayAPI.HTTPRoutes
 }

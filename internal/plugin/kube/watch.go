@@ -12,15 +12,15 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // ErrRolloutDeleted ends a watch whose Rollout went away.
 var ErrRolloutDeleted = errors.New("the rollout was deleted")
 
-// errRoutesChanged restarts a watch whose Rollout now names other HTTPRoutes.
+// errRoutesChanged restarts a watch whose Rollout now names other routes.
 var errRoutesChanged = errors.New("the rollout names other routes")
 
 // debounce collects the burst of events one reconcile causes (status, ReplicaSet, route)
@@ -60,9 +60,9 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 	start("rs", func() client.ObjectList { return &appsv1.ReplicaSetList{} }, client.ListOptions{LabelSelector: rsSel})
 	start("run", func() client.ObjectList { return &weirv1.AnalysisRunList{} }, client.ListOptions{LabelSelector: RunSelector(ro)})
 	routeNames := map[string]bool{}
-	for _, ref := range RouteRefs(ro) {
-		routeNames[ref.Name] = true
-		start("route/"+ref.Name, func() client.ObjectList { return &gatewayv1.HTTPRouteList{} }, client.ListOptions{FieldSelector: byName(ref.Name)})
+	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
+		routeNames[n.Key()] = true
+		start("route/"+n.Key(), n.Router.NewList, client.ListOptions{FieldSelector: byName(n.Ref.Name)})
 	}
 
 	s := newSnapshot(len(routeNames))
@@ -87,7 +87,7 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 			if s.rollout == nil {
 				return ErrRolloutDeleted
 			}
-			if !sameRoutes(routeNames, RouteRefs(s.rollout)) {
+			if !sameRoutes(routeNames, registry.RoutesOf(s.rollout.Spec.Strategy)) {
 				return errRoutesChanged
 			}
 			select {
@@ -99,12 +99,12 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 	}
 }
 
-func sameRoutes(have map[string]bool, refs []weirv1.RouteRef) bool {
-	if len(have) != len(refs) {
+func sameRoutes(have map[string]bool, routes []registry.Named) bool {
+	if len(have) != len(routes) {
 		return false
 	}
-	for _, r := range refs {
-		if !have[r.Name] {
+	for _, r := range routes {
+		if !have[r.Key()] {
 			return false
 		}
 	}

@@ -90,16 +90,10 @@ func checkCanary(c *weirv1.CanaryStrategy, add addFunc) {
 	}
 	checkIntOrPercent(base+".maxSurge", c.MaxSurge, add)
 	checkIntOrPercent(base+".maxUnavailable", c.MaxUnavailable, add)
-	if tr := c.TrafficRouting; tr != nil {
-		switch {
-		case tr.GatewayAPI == nil:
-			add(base+".trafficRouting", "trafficRouting needs gatewayAPI")
-		case len(tr.GatewayAPI.HTTPRoutes) == 0:
-			add(base+".trafficRouting.gatewayAPI.httpRoutes", "name at least one HTTPRoute")
-		}
-	}
+	// trafficRouting's own rules (gatewayAPI, at least one route, httpRoutes for header and
+	// mirror steps) are the CRD schema's: the schema check reports them.
 	for i, step := range c.Steps {
-		checkStep(fmt.Sprintf("%s.steps[%d]", base, i), step, c.TrafficRouting != nil, add)
+		checkStep(fmt.Sprintf("%s.steps[%d]", base, i), step, add)
 	}
 	if a := c.Analysis; a != nil {
 		if a.StartingStep != nil && int(*a.StartingStep) > len(c.Steps) {
@@ -123,9 +117,6 @@ func checkBlueGreen(b *weirv1.BlueGreenStrategy, add addFunc) {
 	if n := b.PreviewReplicaCount; n != nil && *n < 1 {
 		add(base+".previewReplicaCount", "previewReplicaCount must be at least 1, not %d", *n)
 	}
-	if tr := b.TrafficRouting; tr != nil && (tr.GatewayAPI == nil || len(tr.GatewayAPI.HTTPRoutes) == 0) {
-		add(base+".trafficRouting", "trafficRouting needs gatewayAPI with at least one HTTPRoute")
-	}
 	if a := b.PrePromotionAnalysis; a != nil {
 		checkAnalysis(base+".prePromotionAnalysis", a, add)
 	}
@@ -134,7 +125,7 @@ func checkBlueGreen(b *weirv1.BlueGreenStrategy, add addFunc) {
 	}
 }
 
-func checkStep(path string, step weirv1.CanaryStep, routed bool, add addFunc) {
+func checkStep(path string, step weirv1.CanaryStep, add addFunc) {
 	actions := 0
 	for _, set := range []bool{step.SetWeight != nil, step.Pause != nil, step.Analysis != nil, step.SetHeaderRoute != nil, step.SetMirrorRoute != nil} {
 		if set {
@@ -155,17 +146,11 @@ func checkStep(path string, step weirv1.CanaryStep, routed bool, add addFunc) {
 	}
 	if h := step.SetHeaderRoute; h != nil {
 		checkRuleName(path+".setHeaderRoute.name", h.Name, add)
-		if !routed {
-			add(path+".setHeaderRoute", "setHeaderRoute and setMirrorRoute steps need canary.trafficRouting")
-		}
 	}
 	if m := step.SetMirrorRoute; m != nil {
 		checkRuleName(path+".setMirrorRoute.name", m.Name, add)
 		if m.Percent < 0 || m.Percent > 100 {
 			add(path+".setMirrorRoute.percent", "percent must be between 0 and 100, not %d", m.Percent)
-		}
-		if !routed {
-			add(path+".setMirrorRoute", "setHeaderRoute and setMirrorRoute steps need canary.trafficRouting")
 		}
 	}
 }

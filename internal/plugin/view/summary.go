@@ -17,6 +17,7 @@ import (
 	"github.com/weir-dev/weir/internal/plugin/state"
 	"github.com/weir-dev/weir/internal/revision"
 	"github.com/weir-dev/weir/internal/routing"
+	"github.com/weir-dev/weir/internal/routing/registry"
 )
 
 // Rollout is the whole picture of one Rollout; it is also the JSON/YAML output of get.
@@ -116,8 +117,9 @@ type Measurement struct {
 	At    time.Time `json:"at"`
 }
 
-// Route is what one HTTPRoute says now.
+// Route is what one route says now.
 type Route struct {
+	Kind     string `json:"kind"`
 	Name     string `json:"name"`
 	Found    bool   `json:"found"`
 	Stable   *int32 `json:"stableWeight,omitempty"`
@@ -293,18 +295,13 @@ func buildRun(run *weirv1.AnalysisRun) AnalysisRun {
 	return out
 }
 
+// buildRoutes reads each route with its kind's router: what the controller reads.
 func buildRoutes(t *kube.Tree) []Route {
-	ro := t.Rollout
-	var backends routing.Backends
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		backends = routing.Backends{Stable: c.StableService, Canary: c.CanaryService}
-	} else if b := ro.Spec.Strategy.BlueGreen; b != nil {
-		backends = routing.Backends{Stable: b.ActiveService, Canary: b.PreviewService}
-	}
+	backends := routing.BackendsOf(t.Rollout.Spec.Strategy)
 	var out []Route
-	for _, ref := range kube.RouteRefs(ro) {
-		obs := routing.Observe(t.Routes[ref.Name], ref, backends)
-		r := Route{Name: ref.Name, Found: obs.Found, Accepted: obs.Accepted, Problem: obs.Problem}
+	for _, n := range registry.RoutesOf(t.Rollout.Spec.Strategy) {
+		obs := n.Router.Observe(t.Routes[n.Key()], n.Ref, backends)
+		r := Route{Kind: obs.Kind, Name: n.Ref.Name, Found: obs.Found, Accepted: obs.Accepted, Problem: obs.Problem}
 		if obs.Weights != nil {
 			r.Stable, r.Canary = ptr.To(obs.Weights.Stable), ptr.To(obs.Weights.Canary)
 		} else if obs.Found && obs.Problem == "" {

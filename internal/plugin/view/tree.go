@@ -142,7 +142,7 @@ func runNode(run AnalysisRun, v *Rollout, s Style) node {
 }
 
 func routeText(r Route, words [2]string, s Style) string {
-	text := "HTTPRoute " + r.Name + "  "
+	text := r.Kind + " " + r.Name + "  "
 	switch {
 	case !r.Found:
 		return text + s.status("NotFound")

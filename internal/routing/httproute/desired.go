@@ -1,31 +1,34 @@
-package routing
+package httproute
 
 import (
+	"slices"
+
 	"k8s.io/utils/ptr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
+	"github.com/weir-dev/weir/internal/routing"
 )
 
 // DesiredRules returns the route's rules for a traffic state: the injected header and mirror
 // rules first (a mirror rule with the same matches as a user rule must come first to win),
 // then the user's rules in their order with only the stable/canary weights of the touched
 // rules changed. ok is false when the route has no usable rules.
-func DesiredRules(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b Backends, t planner.Traffic) (rules []gatewayv1.HTTPRouteRule, ok bool) {
-	touched, problem := TouchedRules(route, ref, b)
+func DesiredRules(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b routing.Backends, t planner.Traffic) (rules []gatewayv1.HTTPRouteRule, ok bool) {
+	touched, problem := routing.TouchedRules(views(route.Spec.Rules), route.Namespace, ref, b)
 	if problem != "" {
 		return nil, false
 	}
 	ns := route.Namespace
 	user := make([]gatewayv1.HTTPRouteRule, 0, len(route.Spec.Rules))
 	for i, rule := range route.Spec.Rules {
-		if isInjected(rule) {
+		if view(&rule).Injected() {
 			continue
 		}
 		rule = *rule.DeepCopy()
-		if contains(touched, i) {
-			setWeights(&rule, ns, b, t.Weights)
+		if slices.Contains(touched, i) {
+			routing.SetWeights(view(&rule), ns, b, t.Weights)
 		}
 		user = append(user, rule)
 	}
@@ -37,18 +40,6 @@ func DesiredRules(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b Backends, t
 		rules = append(rules, mirrorRule(base, ns, b, t.Weights, m))
 	}
 	return append(rules, user...), true
-}
-
-func setWeights(rule *gatewayv1.HTTPRouteRule, ns string, b Backends, w weirv1.WeightPair) {
-	for i := range rule.BackendRefs {
-		ref := rule.BackendRefs[i].BackendObjectReference
-		switch {
-		case isService(ref, ns, b.Stable):
-			rule.BackendRefs[i].Weight = ptr.To(w.Stable)
-		case isService(ref, ns, b.Canary):
-			rule.BackendRefs[i].Weight = ptr.To(w.Canary)
-		}
-	}
 }
 
 // matchesWithHeaders copies the base rule's matches (or one match on every path) and adds
@@ -78,7 +69,7 @@ func matchesWithHeaders(base gatewayv1.HTTPRouteRule, headers []weirv1.HeaderMat
 // backendRef returns the base rule's reference to svc (keeping its port), with a weight.
 func backendRef(base gatewayv1.HTTPRouteRule, ns, svc string, weight int32) gatewayv1.HTTPBackendRef {
 	for _, br := range base.BackendRefs {
-		if isService(br.BackendObjectReference, ns, svc) {
+		if routing.IsService(br.BackendObjectReference, ns, svc) {
 			out := *br.DeepCopy()
 			out.Weight = ptr.To(weight)
 			return out
@@ -88,9 +79,9 @@ func backendRef(base gatewayv1.HTTPRouteRule, ns, svc string, weight int32) gate
 }
 
 // headerRule sends requests carrying the headers to the canary only.
-func headerRule(base gatewayv1.HTTPRouteRule, ns string, b Backends, h weirv1.SetHeaderRoute) gatewayv1.HTTPRouteRule {
+func headerRule(base gatewayv1.HTTPRouteRule, ns string, b routing.Backends, h weirv1.SetHeaderRoute) gatewayv1.HTTPRouteRule {
 	return gatewayv1.HTTPRouteRule{
-		Name:        ptr.To(gatewayv1.SectionName(HeaderRulePrefix + h.Name)),
+		Name:        ptr.To(gatewayv1.SectionName(routing.HeaderRulePrefix + h.Name)),
 		Matches:     matchesWithHeaders(base, h.Match),
 		Filters:     copyFilters(base.Filters),
 		BackendRefs: []gatewayv1.HTTPBackendRef{backendRef(base, ns, b.Canary, 1)},
@@ -100,9 +91,9 @@ func headerRule(base gatewayv1.HTTPRouteRule, ns string, b Backends, h weirv1.Se
 
 // mirrorRule serves matching requests like the base rule and mirrors percent of them to
 // the canary.
-func mirrorRule(base gatewayv1.HTTPRouteRule, ns string, b Backends, w weirv1.WeightPair, m weirv1.SetMirrorRoute) gatewayv1.HTTPRouteRule {
+func mirrorRule(base gatewayv1.HTTPRouteRule, ns string, b routing.Backends, w weirv1.WeightPair, m weirv1.SetMirrorRoute) gatewayv1.HTTPRouteRule {
 	rule := gatewayv1.HTTPRouteRule{
-		Name:     ptr.To(gatewayv1.SectionName(MirrorRulePrefix + m.Name)),
+		Name:     ptr.To(gatewayv1.SectionName(routing.MirrorRulePrefix + m.Name)),
 		Matches:  matchesWithHeaders(base, m.Match),
 		Filters:  copyFilters(base.Filters),
 		Timeouts: base.Timeouts.DeepCopy(),
@@ -128,13 +119,4 @@ func copyFilters(fs []gatewayv1.HTTPRouteFilter) []gatewayv1.HTTPRouteFilter {
 		out = append(out, *f.DeepCopy())
 	}
 	return out
-}
-
-func contains(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package routing
+package httproute
 
 import (
 	"testing"
@@ -10,9 +10,10 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
+	"github.com/weir-dev/weir/internal/routing"
 )
 
-var b = Backends{Stable: "web-stable", Canary: "web-canary"}
+var b = routing.Backends{Stable: "web-stable", Canary: "web-canary"}
 
 func ref(name string, weight *int32) gatewayv1.HTTPBackendRef {
 	return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
@@ -40,7 +41,8 @@ func route(gen int64, accepted bool, rules ...gatewayv1.HTTPRouteRule) *gatewayv
 	}
 	if accepted {
 		r.Status.Parents = []gatewayv1.RouteParentStatus{{ParentRef: gatewayv1.ParentReference{Name: "gw"},
-			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: gen}}}}
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: gen},
+				{Type: "ResolvedRefs", Status: metav1.ConditionTrue, ObservedGeneration: gen}}}}
 	}
 	return r
 }
