@@ -1,0 +1,148 @@
+package controller_test
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
+)
+
+// grpcRoute is the gRPC service's route: one rule for the greeter's methods, the stable
+// and canary weights, and a second rule of the user's for another service.
+func (r *release) grpcRoute() {
+	backend := func(name string, weight int32) gatewayv1.GRPCBackendRef {
+		return gatewayv1.GRPCBackendRef{BackendRef: gatewayv1.BackendRef{
+			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(name), Port: ptr.To[gatewayv1.PortNumber](80)},
+			Weight:                 ptr.To(weight)}}
+	}
+	route := &gatewayv1.GRPCRoute{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-grpc", Namespace: r.ns},
+		Spec: gatewayv1.GRPCRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
+			Rules: []gatewayv1.GRPCRouteRule{
+				{
+					Name:        ptr.To[gatewayv1.SectionName]("greeter"),
+					Matches:     []gatewayv1.GRPCRouteMatch{{Method: &gatewayv1.GRPCMethodMatch{Service: ptr.To("helloworld.Greeter")}}},
+					BackendRefs: []gatewayv1.GRPCBackendRef{backend("web-stable", 100), backend("web-canary", 0)},
+				},
+				{
+					Name:        ptr.To[gatewayv1.SectionName]("health"),
+					Matches:     []gatewayv1.GRPCRouteMatch{{Method: &gatewayv1.GRPCMethodMatch{Service: ptr.To("grpc.health.v1.Health")}}},
+					BackendRefs: []gatewayv1.GRPCBackendRef{backend("web-stable", 1)},
+				},
+			},
+		},
+	}
+	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
+}
+
+func (r *release) grpcWeights() [2]int32 {
+	var route gatewayv1.GRPCRoute
+	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web-grpc"}, &route)).To(Succeed())
+	var w [2]int32
+	for _, br := range route.Spec.Rules[0].BackendRefs {
+		switch br.Name {
+		case "web-stable":
+			w[0] = ptr.Deref(br.Weight, 1)
+		case "web-canary":
+			w[1] = ptr.Deref(br.Weight, 1)
+		}
+	}
+	return w
+}
+
+// TestGRPCRouteCarriesTheRelease: a Rollout naming an HTTPRoute and a GRPCRoute moves both
+// step by step; each weight is verified on both (the stand-in gateway accepting and
+// resolving each generation) before the step ends. Weir changes only the weights of the
+// rule with both Services, under its own field manager; Git's other rule is untouched.
+func TestGRPCRouteCarriesTheRelease(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.services()
+	r.route(nil)
+	r.grpcRoute()
+	ro := r.rollout(2, setWeight(25), pause(""), setWeight(60), pause(""))
+	ro.Spec.Strategy.Canary.TrafficRouting.GatewayAPI.GRPCRoutes = []weirv1.RouteRef{{Name: "web-grpc"}}
+	r.create(ro)
+	r.waitHealthy()
+
+	r.setImage("web:2")
+	for _, want := range [][2]int32{{75, 25}, {40, 60}} {
+		g.Eventually(func() string {
+			ro := r.get()
+			return string(ro.Status.Phase) + " " + ro.Status.Message
+		}, timeout, poll).Should(ContainSubstring("until promoted"), func() string { return describe(r.get()) })
+		g.Expect(r.grpcWeights()).To(Equal(want))
+		g.Expect(r.weights()).To(Equal(want))
+		w := r.get().Status.Canary.Weights
+		g.Expect(w.Verified).To(Equal(&weirv1.WeightPair{Stable: want[0], Canary: want[1]}))
+		r.request(weirv1.RequestPromote)
+		g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(BeNumerically(">", 1))
+	}
+	r.waitHealthy()
+	g.Expect(r.grpcWeights()).To(Equal([2]int32{100, 0}))
+
+	var route gatewayv1.GRPCRoute
+	g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web-grpc"}, &route)).To(Succeed())
+	g.Expect(route.Spec.Rules[1].BackendRefs).To(HaveLen(1), "the user's other rule is untouched")
+	g.Expect(*route.Spec.Rules[1].BackendRefs[0].Weight).To(Equal(int32(1)))
+	managers := map[string]bool{}
+	for _, mf := range route.ManagedFields {
+		if mf.Operation == metav1.ManagedFieldsOperationApply {
+			managers[mf.Manager] = true
+		}
+	}
+	g.Expect(managers).To(HaveKey(controller.FieldManager))
+}
+
+// TestUnresolvedCanaryBackendHoldsTraffic: the canary Service has no port 80, so the gateway
+// reports ResolvedRefs False. The release stops at its first weight before the canary gets
+// any traffic and says which backend doesn't resolve; once the Service is fixed it goes on
+// by itself.
+func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
+	r := newRelease(t)
+	g := r.g
+	r.services()
+	r.route(nil)
+	r.create(r.rollout(2, setWeight(50), pause("")))
+	r.waitHealthy()
+
+	var canary corev1.Service
+	g.Eventually(func() error {
+		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, fixture.CanaryService("web")), &canary)).To(Succeed())
+		canary.Spec.Ports = []corev1.ServicePort{{Name: "http", Port: 8080}}
+		return k8s.Update(r.ctx, &canary)
+	}, timeout, poll).Should(Succeed())
+	r.setImage("web:2")
+	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(
+		ContainSubstring("a backend doesn't resolve"), func() string { return describe(r.get()) })
+	ro := r.get()
+	g.Expect(ro.Status.Message).To(And(ContainSubstring("weight 50 held"), ContainSubstring("Service "+r.ns+"/web-canary has no port 80")))
+	g.Expect(r.weights()).To(Equal([2]int32{100, 0}), "no traffic to a canary the gateway can't reach")
+	stalled := false
+	for _, c := range ro.Status.Conditions {
+		if c.Type == weirv1.ConditionStalled && c.Status == metav1.ConditionTrue && c.Reason == weirv1.ReasonBackendNotResolved {
+			stalled = true
+		}
+	}
+	g.Expect(stalled).To(BeTrue(), "a person must fix it: kstatus Stalled")
+	g.Expect(r.events()).NotTo(ContainSubstring("StepCompleted"))
+
+	g.Eventually(func() error {
+		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, fixture.CanaryService("web")), &canary)).To(Succeed())
+		canary.Spec.Ports = []corev1.ServicePort{{Name: "http", Port: 80}}
+		return k8s.Update(r.ctx, &canary)
+	}, timeout, poll).Should(Succeed())
+	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{50, 50}))
+	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(ContainSubstring("until promoted"))
+	g.Expect(strings.Contains(r.get().Status.Message, "resolve")).To(BeFalse())
+}
