@@ -83,6 +83,7 @@ func TestThirdPartyWeightEditIsUndone(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
 	r.services()
+	r.servicesNamed("docs", "web-legacy") // backends a gateway resolves
 	docs := gatewayv1.HTTPRouteRule{
 		Name: ptr.To[gatewayv1.SectionName]("docs"),
 		Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -23,6 +24,14 @@ func ApplyRecordingWrites(ctx context.Context, c client.WithWatch, ro *weirv1.Ro
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 			writes = append(writes, obj.GetObjectKind().GroupVersionKind().Kind+"/"+obj.GetName())
 			return c.Patch(ctx, obj, patch, opts...)
+		},
+		Apply: func(ctx context.Context, c client.WithWatch, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+			named := obj.(interface {
+				GetKind() *string
+				GetName() *string
+			})
+			writes = append(writes, *named.GetKind()+"/"+*named.GetName())
+			return c.Apply(ctx, obj, opts...)
 		},
 	})
 	r := &RolloutReconciler{Client: recording, Now: time.Now}

@@ -9,7 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -122,7 +122,7 @@ func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollo
 		if !ok || svc.Spec.Selector[revision.HashLabel] == hash {
 			continue
 		}
-		selector := map[string]any{}
+		selector := map[string]string{}
 		for k, v := range svc.Spec.Selector {
 			selector[k] = v
 		}
@@ -135,12 +135,8 @@ func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollo
 		if hash == "" { // given back (the Rollout is being deleted): the app's labels only
 			delete(selector, revision.HashLabel)
 		}
-		apply := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Service",
-			"metadata": map[string]any{"name": name, "namespace": ro.Namespace},
-			"spec":     map[string]any{"selector": selector},
-		}}
-		errs = append(errs, r.Client.Patch(ctx, apply, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership))
+		apply := corev1ac.Service(name, ro.Namespace).WithSpec(corev1ac.ServiceSpec().WithSelector(selector))
+		errs = append(errs, r.Client.Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership))
 	}
 	return errors.Join(errs...)
 }

@@ -156,15 +156,6 @@ type Event struct {
 	Message string    `json:"message"`
 }
 
-// actions are the page's buttons, in order.
-var actions = []struct {
-	verb    string
-	request weirv1.RequestAction
-}{
-	{"promote", weirv1.RequestPromote}, {"promote --full", weirv1.RequestPromoteFull}, {"abort", weirv1.RequestAbort},
-	{"retry", weirv1.RequestRetry}, {"pause", weirv1.RequestPause}, {"resume", weirv1.RequestResume},
-}
-
 // DetailOf builds the Rollout page from what was read.
 func DetailOf(t *kube.Tree, pods map[string][]Pod, events []Event, now time.Time) Detail {
 	st := state.Of(t.Rollout)
@@ -193,9 +184,9 @@ func DetailOf(t *kube.Tree, pods map[string][]Pod, events []Event, now time.Time
 	for i := range t.Runs {
 		d.Analyses = append(d.Analyses, plotsOf(&t.Runs[i])...)
 	}
-	for _, a := range actions {
-		act := Action{Verb: a.verb, Request: string(a.request), Allowed: true}
-		if err := ops.Check(t.Rollout, a.request); err != nil {
+	for _, a := range ops.Actions {
+		act := Action{Verb: ops.Command(a), Request: string(a), Allowed: true}
+		if err := ops.Check(t.Rollout, a); err != nil {
 			act.Allowed, act.Reason = false, err.Error()
 		}
 		d.Actions = append(d.Actions, act)

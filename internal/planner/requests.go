@@ -21,23 +21,14 @@ func (d *decision) handleRequest(steps int) {
 	if who == "" {
 		who = "an operator"
 	}
-	releasing := d.in.CurrentHash != d.s.StableRS
-	aborted := d.s.Aborted != nil
-	refuse := func(why string) {
+	if why := RequestRefusal(&d.s, d.in.CurrentHash, req.Action); why != RefuseNone {
 		d.plan.warning("RequestRefused", fmt.Sprintf("%s by %s refused: %s", req.Action, who, why))
+		return
 	}
 	i := ptr.Deref(d.s.CurrentStepIndex, 0)
 
 	switch req.Action {
 	case weirv1.RequestPromote, weirv1.RequestPromoteFull:
-		switch {
-		case !releasing:
-			refuse("no release in progress")
-			return
-		case aborted:
-			refuse("the release is aborted; retry it first")
-			return
-		}
 		if why := d.skipsAnalysis(req.Action, i, steps); why != "" {
 			d.s.Unproven = fmt.Sprintf("%s by %s skipped %s", req.Action, who, why)
 		}
@@ -55,19 +46,8 @@ func (d *decision) handleRequest(steps int) {
 		d.s.ProgressedAt = d.now()
 		d.plan.event("Promoted", fmt.Sprintf("%s by %s: now at step %d/%d", req.Action, who, i, steps))
 	case weirv1.RequestAbort:
-		switch {
-		case !releasing:
-			refuse("no release in progress")
-		case aborted:
-			refuse("already aborted")
-		default:
-			d.abort(weirv1.ReasonOperatorAbort, fmt.Sprintf("aborted by %s", who))
-		}
+		d.abort(weirv1.ReasonOperatorAbort, fmt.Sprintf("aborted by %s", who))
 	case weirv1.RequestRetry:
-		if !aborted {
-			refuse("the release is not aborted")
-			return
-		}
 		d.s.Aborted = nil
 		d.s.Retries++
 		d.s.Unproven = "" // every analysis runs again
@@ -82,35 +62,15 @@ func (d *decision) handleRequest(steps int) {
 		}
 		d.plan.event("Retried", fmt.Sprintf("release of %s retried by %s from step 1", d.in.CurrentHash, who))
 	case weirv1.RequestPause:
-		switch {
-		case !releasing:
-			refuse("no release in progress")
-		case d.s.Paused != nil:
-			refuse("already paused")
-		default:
-			d.s.Paused = &weirv1.PauseInfo{Reason: weirv1.ReasonOperatorPause, By: who, At: *d.now(),
-				Message: fmt.Sprintf("paused by %s; resume with 'kubectl weir resume %s'", who, d.r.Name)}
-			d.plan.event("Paused", fmt.Sprintf("release paused by %s", who))
-		}
+		d.s.Paused = &weirv1.PauseInfo{Reason: weirv1.ReasonOperatorPause, By: who, At: *d.now(),
+			Message: fmt.Sprintf("paused by %s; resume with 'kubectl weir resume %s'", who, d.r.Name)}
+		d.plan.event("Paused", fmt.Sprintf("release paused by %s", who))
 	case weirv1.RequestOverridePolicy:
-		switch {
-		case !releasing:
-			refuse("no release in progress")
-		case d.s.Policy == nil:
-			refuse("no ReleasePolicy selects this Rollout")
-		case d.overridden():
-			refuse("revision " + d.in.CurrentHash + " is already let through")
-		default:
-			d.s.Policy.Override = &weirv1.PolicyOverride{Revision: d.in.CurrentHash, By: who, Reason: req.Reason, At: *d.now()}
-			// A Warning: rules a platform team set were set aside, and that should stand out.
-			d.plan.warning(weirv1.ReasonPolicyOverridden, fmt.Sprintf("revision %s let through policies %s by %s: %s",
-				d.in.CurrentHash, strings.Join(d.s.Policy.Policies, ", "), who, req.Reason))
-		}
+		d.s.Policy.Override = &weirv1.PolicyOverride{Revision: d.in.CurrentHash, By: who, Reason: req.Reason, At: *d.now()}
+		// A Warning: rules a platform team set were set aside, and that should stand out.
+		d.plan.warning(weirv1.ReasonPolicyOverridden, fmt.Sprintf("revision %s let through policies %s by %s: %s",
+			d.in.CurrentHash, strings.Join(d.s.Policy.Policies, ", "), who, req.Reason))
 	case weirv1.RequestResume:
-		if d.s.Paused == nil {
-			refuse("not paused")
-			return
-		}
 		if d.s.Paused.Reason != weirv1.ReasonOperatorPause {
 			d.retryAnalysis() // run the analysis that paused the release again
 		}

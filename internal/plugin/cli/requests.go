@@ -129,7 +129,7 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 			next, err := ops.RequestWithReason(cmd.Context(), c.Client, c.Namespace, name, action, by, reason, a.Now())
 			var refused *ops.Refused
 			if errors.As(err, &refused) {
-				return fmt.Errorf("%s %s refused: %s", lowerVerb(action), name, refused.Reason)
+				return fmt.Errorf("%s %s refused: %s", ops.Command(action), name, refused.Reason)
 			}
 			if err != nil {
 				return err
@@ -144,15 +144,4 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 		cmd.Flags().StringVar(&reason, "reason", "", "Why the policies are set aside (recorded in status and an Event)")
 	}
 	return cmd
-}
-
-func lowerVerb(a weirv1.RequestAction) string {
-	switch a {
-	case weirv1.RequestPromoteFull:
-		return "promote --full"
-	case weirv1.RequestOverridePolicy:
-		return "promote --override-policy"
-	}
-	s := string(a)
-	return string(s[0]+'a'-'A') + s[1:]
 }

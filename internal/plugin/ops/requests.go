@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
 	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/state"
 )
@@ -62,9 +63,9 @@ func RequestWithReason(ctx context.Context, c client.Client, ns, name string, ac
 	return next, err
 }
 
-// Check returns a *Refused error when the controller would refuse the request now (see
-// internal/planner/requests.go, whose rules this mirrors), or when no controller would act
-// on it at all.
+// Check returns a *Refused error when the controller would refuse the request now (the
+// rule is planner.RequestRefusal, the controller's own; this says it in a person's words,
+// with what to do instead), or when no controller would act on it at all.
 func Check(ro *weirv1.Rollout, action weirv1.RequestAction) error {
 	st := state.Of(ro)
 	s := ro.Status
@@ -77,60 +78,37 @@ func Check(ro *weirv1.Rollout, action weirv1.RequestAction) error {
 	case st.Invalid != "":
 		return refuse("the controller can't act on rollout %s until its spec or references are fixed: %s", ro.Name, st.Invalid)
 	}
-	noRelease := func(verb string) error {
+	verbs := map[weirv1.RequestAction]string{weirv1.RequestPromote: "promote", weirv1.RequestPromoteFull: "promote",
+		weirv1.RequestAbort: "abort", weirv1.RequestPause: "pause", weirv1.RequestOverridePolicy: "let through"}
+	switch planner.RequestRefusal(&s, st.CurrentHash, action) {
+	case planner.RefuseNone:
+		return nil
+	case planner.RefuseNoRelease:
 		return refuse("rollout %s has no release in progress (revision %s is %s and serves all traffic): nothing to %s",
-			ro.Name, st.StableHash, stableWord(st), verb)
-	}
-	switch action {
-	case weirv1.RequestPromote, weirv1.RequestPromoteFull:
-		if !st.Releasing {
-			return noRelease("promote")
-		}
-		if s.Aborted != nil {
-			return refuse("the release of revision %s is aborted (%s); retry it first with 'kubectl weir retry %s'", st.CurrentHash, s.Aborted.Reason, ro.Name)
-		}
-	case weirv1.RequestAbort:
-		if !st.Releasing {
-			return noRelease("abort")
-		}
-		if s.Aborted != nil {
-			return refuse("the release of revision %s is already aborted (%s)", st.CurrentHash, s.Aborted.Reason)
-		}
-	case weirv1.RequestRetry:
-		if s.Aborted == nil {
-			return refuse("the release of rollout %s is not aborted: nothing to retry", ro.Name)
-		}
-	case weirv1.RequestPause:
-		if !st.Releasing {
-			return noRelease("pause")
-		}
-		if s.Paused != nil {
-			return refuse("the release of revision %s is already paused (%s)", st.CurrentHash, s.Paused.Reason)
-		}
-	case weirv1.RequestResume:
-		switch {
-		case s.Paused != nil:
-			return nil
-		case st.Releasing && s.Aborted == nil && s.Phase == weirv1.PhasePaused:
+			ro.Name, st.StableHash, stableWord(st), verbs[action])
+	case planner.RefuseAborted:
+		return refuse("the release of revision %s is aborted (%s); retry it first with 'kubectl weir retry %s'", st.CurrentHash, s.Aborted.Reason, ro.Name)
+	case planner.RefuseAlreadyAborted:
+		return refuse("the release of revision %s is already aborted (%s)", st.CurrentHash, s.Aborted.Reason)
+	case planner.RefuseNotAborted:
+		return refuse("the release of rollout %s is not aborted: nothing to retry", ro.Name)
+	case planner.RefuseAlreadyPaused:
+		return refuse("the release of revision %s is already paused (%s)", st.CurrentHash, s.Paused.Reason)
+	case planner.RefuseNotPaused:
+		if st.Releasing && s.Aborted == nil && s.Phase == weirv1.PhasePaused {
 			// A pause step without a duration, or a blue-green preview without
 			// auto-promotion: a gate that only promote opens.
 			return refuse("rollout %s waits for promotion at %s: resume doesn't end that wait, promote does ('kubectl weir promote %s')",
 				ro.Name, st.Describe(st.StepIndex), ro.Name)
 		}
 		return refuse("the release of rollout %s is not paused: nothing to resume", ro.Name)
-	case weirv1.RequestOverridePolicy:
-		switch p := s.Policy; {
-		case !st.Releasing:
-			return noRelease("let through")
-		case p == nil:
-			return refuse("no ReleasePolicy selects rollout %s: nothing to override", ro.Name)
-		case p.Override != nil && p.Override.Revision == st.CurrentHash:
-			return refuse("revision %s is already let through the policies (by %s: %s)", st.CurrentHash, orSomeone(p.Override.By), p.Override.Reason)
-		}
-	default:
-		return refuse("unknown request %q", action)
+	case planner.RefuseNoPolicy:
+		return refuse("no ReleasePolicy selects rollout %s: nothing to override", ro.Name)
+	case planner.RefuseAlreadyOverridden:
+		o := s.Policy.Override
+		return refuse("revision %s is already let through the policies (by %s: %s)", st.CurrentHash, orSomeone(o.By), o.Reason)
 	}
-	return nil
+	return refuse("unknown request %q", action)
 }
 
 // Next says what the controller will do with an accepted request.
