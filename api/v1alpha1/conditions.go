@@ -51,9 +51,9 @@ const (
 	// ReasonBackendNotResolved: a gateway reports a backendRef of a route it can't resolve;
 	// the canary gets no more traffic until it does.
 	ReasonBackendNotResolved = "BackendNotResolved"
-	ReasonWeightMismatch           = "WeightMismatch"
-	ReasonAsExpected               = "AsExpected"
-	ReasonNotAvailable             = "NotAvailable"
+	ReasonWeightMismatch     = "WeightMismatch"
+	ReasonAsExpected         = "AsExpected"
+	ReasonNotAvailable       = "NotAvailable"
 	// ReasonWaitingForProvider: an analysis can't measure, its provider doesn't answer; it
 	// retries with backoff and the release continues by itself once it answers.
 	ReasonWaitingForProvider = "WaitingForProvider"
