@@ -92,7 +92,8 @@ func (p *serviceProxy) sync(ctx context.Context) {
 
 // serve proxies each HTTP request (not each TCP connection) to a ready backend that the
 // Service's current selector picks: a gateway's keep-alive connections must not stay pinned
-// to a revision the selector has moved away from.
+// to a revision the selector has moved away from. It speaks HTTP/1.1 and cleartext HTTP/2
+// (h2c, what a gateway sends gRPC backends), each onward in the protocol it came in.
 func (p *serviceProxy) serve(l *listener) {
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -106,9 +107,32 @@ func (p *serviceProxy) serve(l *listener) {
 			r.Out.URL.Host = backends[int(l.next.Add(1)-1)%len(backends)]
 			r.Out.Host = r.In.Host
 		},
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
+		Transport: sameProtocol{
+			h1:  &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
+			h2c: &http.Transport{Protocols: h2cOnly(), IdleConnTimeout: 30 * time.Second},
+		},
 	}
-	_ = http.Serve(l.l, proxy)
+	srv := &http.Server{Handler: proxy, Protocols: new(http.Protocols), ReadHeaderTimeout: 10 * time.Second}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	_ = srv.Serve(l.l)
+}
+
+func h2cOnly() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
+// sameProtocol forwards an HTTP/2 request as HTTP/2 (gRPC needs it end to end) and others
+// as HTTP/1.1.
+type sameProtocol struct{ h1, h2c http.RoundTripper }
+
+func (t sameProtocol) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.ProtoMajor == 2 {
+		return t.h2c.RoundTrip(r)
+	}
+	return t.h1.RoundTrip(r)
 }
 
 func (p *serviceProxy) close() {

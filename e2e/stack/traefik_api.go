@@ -8,8 +8,17 @@ import (
 )
 
 // GatewayWeights reads from Traefik's API the weights its data plane applies to the two
-// Services of an app (the route's weighted round robin), as percentages.
+// Services of an app (the HTTPRoute's weighted round robin), as percentages.
 func (s *Stack) GatewayWeights(a App) (stable, canary int, err error) {
+	return s.routeWeights(a, "httproute", a.Name)
+}
+
+// GRPCGatewayWeights is GatewayWeights for the app's GRPCRoute.
+func (s *Stack) GRPCGatewayWeights(a App) (stable, canary int, err error) {
+	return s.routeWeights(a, "grpcroute", a.GRPCRouteName())
+}
+
+func (s *Stack) routeWeights(a App, kind, route string) (stable, canary int, err error) {
 	resp, err := http.Get(s.TraefikAPI + "/api/http/services")
 	if err != nil {
 		return 0, 0, err
@@ -30,7 +39,7 @@ func (s *Stack) GatewayWeights(a App) (stable, canary int, err error) {
 	stableKey := fmt.Sprintf("-svc-%s-%s-", a.Namespace, a.StableService())
 	canaryKey := fmt.Sprintf("-svc-%s-%s-", a.Namespace, a.CanaryService())
 	for _, svc := range services {
-		if svc.Weighted == nil || !strings.Contains(svc.Name, "httproute-"+a.Namespace+"-"+a.Name+"-") {
+		if svc.Weighted == nil || !strings.Contains(svc.Name, kind+"-"+a.Namespace+"-"+route+"-") {
 			continue
 		}
 		found := false
@@ -54,5 +63,5 @@ func (s *Stack) GatewayWeights(a App) (stable, canary int, err error) {
 			return 100 * stable / total, 100 * canary / total, nil
 		}
 	}
-	return 0, 0, fmt.Errorf("no weighted service for route %s/%s in Traefik", a.Namespace, a.Name)
+	return 0, 0, fmt.Errorf("no weighted service for %s %s/%s in Traefik", kind, a.Namespace, route)
 }
