@@ -1,5 +1,10 @@
 package v1alpha1
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Accessors of a strategy whichever it is, canary or blue-green: the controller, the plugin
 // and the dashboard read the strategy's Services and routes only through these.
 
@@ -25,3 +30,43 @@ func (s RolloutStrategy) Services() (stable, canary string) {
 	}
 	return "", ""
 }
+
+// Describe says what a canary step does, in the words of the controller's Events and of
+// kubectl weir: "setWeight 20", "pause 30s", "analysis error-rate".
+func (s CanaryStep) Describe() string {
+	switch {
+	case s.SetWeight != nil:
+		return fmt.Sprintf("setWeight %d", *s.SetWeight)
+	case s.Pause != nil && s.Pause.Duration != nil:
+		return fmt.Sprintf("pause %s", *s.Pause.Duration)
+	case s.Pause != nil:
+		return "pause until promoted"
+	case s.Analysis != nil:
+		names := make([]string, 0, len(s.Analysis.Templates))
+		for _, t := range s.Analysis.Templates {
+			names = append(names, t.TemplateName)
+		}
+		return strings.TrimSpace("analysis " + strings.Join(names, ", "))
+	case s.SetHeaderRoute != nil:
+		return "setHeaderRoute " + s.SetHeaderRoute.Name
+	case s.SetMirrorRoute != nil:
+		return "setMirrorRoute " + s.SetMirrorRoute.Name
+	}
+	return "empty step"
+}
+
+// The defaults of a canary's surge and unavailability, as a Deployment's.
+const (
+	DefaultMaxSurge       = "25%"
+	DefaultMaxUnavailable = "25%"
+)
+
+// Blue-green releases keep their stage in status.currentStepIndex: the preview (the new
+// revision up beside the active one, pre-promotion analysis, the promotion gate), the switch
+// (traffic on the new revision, post-promotion analysis, the old revision still up), then
+// done. Promote moves one stage on, promote-full to done.
+const (
+	StagePreview  int32 = 0
+	StageSwitched int32 = 1
+	StagesDone    int32 = 2
+)

@@ -124,7 +124,9 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 	job := validTemplate("ok-job") // a job metric passes when its Job succeeds: no condition needed
 	job.Spec.Metrics[0].SuccessCondition = ""
 	job.Spec.Metrics[0].Provider = weirv1.MetricProvider{Job: jobProvider()}
-	for _, obj := range []client.Object{validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
+	grpcOnly := validRollout("ok-grpc")
+	grpcOnly.Spec.Strategy.Canary.TrafficRouting.GatewayAPI = &weirv1.GatewayAPITrafficRouting{GRPCRoutes: []weirv1.RouteRef{{Name: "web-grpc"}}}
+	for _, obj := range []client.Object{grpcOnly, validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("valid %T refused: %v", obj, err)
 		}
@@ -185,8 +187,14 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			[]string{"spec.replicas", "greater than or equal to 0"}},
 		{"analysis step without templates", rollout(func(r *weirv1.Rollout) { canary(r).Steps[2].Analysis.Templates = nil }),
 			[]string{"spec.strategy.canary.steps[2].analysis.templates"}},
-		{"no httpRoutes", rollout(func(r *weirv1.Rollout) { canary(r).TrafficRouting.GatewayAPI.HTTPRoutes = nil }),
-			[]string{"spec.strategy.canary.trafficRouting.gatewayAPI.httpRoutes"}},
+		{"no routes at all", rollout(func(r *weirv1.Rollout) { canary(r).TrafficRouting.GatewayAPI.HTTPRoutes = nil }),
+			[]string{"spec.strategy.canary.trafficRouting.gatewayAPI", "needs at least one of httpRoutes or grpcRoutes"}},
+		{"a header step with GRPCRoutes only", rollout(func(r *weirv1.Rollout) {
+			canary(r).TrafficRouting.GatewayAPI.HTTPRoutes = nil
+			canary(r).TrafficRouting.GatewayAPI.GRPCRoutes = []weirv1.RouteRef{{Name: "web-grpc"}}
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta",
+				Match: []weirv1.HeaderMatch{{Name: "x-beta", Value: "1"}}}})
+		}), []string{"spec.strategy.canary.trafficRouting", "need canary.trafficRouting with httpRoutes (grpcRoutes carry weights only)"}},
 		{"trafficRouting without gatewayAPI", rollout(func(r *weirv1.Rollout) { canary(r).TrafficRouting.GatewayAPI = nil }),
 			[]string{"spec.strategy.canary.trafficRouting", "trafficRouting needs gatewayAPI"}},
 		{"header route without traffic routing", rollout(func(r *weirv1.Rollout) {

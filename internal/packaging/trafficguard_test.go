@@ -46,7 +46,7 @@ spec:
     canary:
       stableService: backend-stable
       canaryService: backend-canary
-      trafficRouting: {gatewayAPI: {httpRoutes: [{name: backend}]}}
+      trafficRouting: {gatewayAPI: {httpRoutes: [{name: backend}], grpcRoutes: [{name: backend}]}}
       steps: [{setWeight: 30}, {pause: {}}]
 `)}})).To(Succeed())
 
@@ -148,6 +148,32 @@ spec:
 	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend-stable"}, &svc)).To(Succeed())
 	g.Expect(svc.Spec.Selector).To(Equal(map[string]string{"app": "backend", "rollouts.weir.dev/pod-template-hash": "abc123"}))
 	g.Expect(svc.Spec.Ports).To(HaveLen(2))
+
+	// A GRPCRoute the Rollout names is guarded the same way: Git's new match applies, the
+	// weights Weir holds stay.
+	grpcRoute := func(rules string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: object(t, `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: backend}
+spec:
+  parentRefs: [{name: public, namespace: default}]
+  rules: `+rules)}
+	}
+	applyAs("argocd-controller", grpcRoute(`[{name: api, backendRefs: [{name: backend-stable, port: 80, weight: 100}, {name: backend-canary, port: 80, weight: 0}]}]`))
+	applyAs(controller.FieldManager, grpcRoute(`[{name: api, backendRefs: [{name: backend-stable, port: 80, weight: 60}, {name: backend-canary, port: 80, weight: 40}]}]`))
+	applyAs("argocd-controller", grpcRoute(`[{name: api, matches: [{method: {service: blog.v1.Posts}}],
+      backendRefs: [{name: backend-stable, port: 80, weight: 100}, {name: backend-canary, port: 80, weight: 0}]}]`))
+	grpc := &unstructured.Unstructured{}
+	grpc.SetAPIVersion("gateway.networking.k8s.io/v1")
+	grpc.SetKind("GRPCRoute")
+	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend"}, grpc)).To(Succeed())
+	grpcRules, _, _ := unstructured.NestedSlice(grpc.Object, "spec", "rules")
+	g.Expect(grpcRules).To(HaveLen(1))
+	g.Expect(grpcRules[0]).To(And(
+		HaveKeyWithValue("matches", ConsistOf(HaveKeyWithValue("method", HaveKeyWithValue("service", "blog.v1.Posts")))),
+		HaveKeyWithValue("backendRefs", ConsistOf(
+			HaveKeyWithValue("weight", BeEquivalentTo(60)), HaveKeyWithValue("weight", BeEquivalentTo(40))))))
 
 	// A route no Rollout names is written as sent.
 	applyAs("argocd-controller", gitRoute("unrelated", gitEdit))

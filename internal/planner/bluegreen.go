@@ -9,14 +9,11 @@ import (
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
-// Blue-green releases use the step index for their stage: the preview stage (the new
-// revision up beside the active one, pre-promotion analysis, the promotion gate), the
-// switched stage (traffic on the new revision, post-promotion analysis, the old revision
-// still up), and done. Promote moves one stage on, promote-full to done.
+// Blue-green stages (weirv1.StagePreview…), under the planner's short names.
 const (
-	stagePreview  int32 = 0
-	stageSwitched int32 = 1
-	stagesDone    int32 = 2
+	stagePreview  = weirv1.StagePreview
+	stageSwitched = weirv1.StageSwitched
+	stagesDone    = weirv1.StagesDone
 )
 
 func (d *decision) blueGreen() {

@@ -149,7 +149,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 			return
 		}
 		if !timedPause(c.Steps[i]) {
-			d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, describeStep(c.Steps[i])))
+			d.plan.event("StepCompleted", fmt.Sprintf("step %d/%d done (%s)", i+1, steps, c.Steps[i].Describe()))
 		}
 		i++
 		d.s.CurrentStepIndex = ptr.To(i)
@@ -208,8 +208,8 @@ func (d *decision) sizeRevisions(c *weirv1.CanaryStrategy, weight int32) int32 {
 	if rs := d.byHash[stable]; rs != nil {
 		stableCurrent = rs.Replicas
 	}
-	surge := ScaledValue(c.MaxSurge, "25%", d.replicas, true)
-	unavailable := ScaledValue(c.MaxUnavailable, "25%", d.replicas, false)
+	surge := ScaledValue(c.MaxSurge, weirv1.DefaultMaxSurge, d.replicas, true)
+	unavailable := ScaledValue(c.MaxUnavailable, weirv1.DefaultMaxUnavailable, d.replicas, false)
 	stableSize, canary := BasicCanarySizes(d.replicas, weight, stableCurrent, d.available(hash), surge, unavailable)
 	d.plan.Scale[stable] = stableSize
 	d.plan.Scale[hash] = canary
@@ -376,24 +376,6 @@ func stepAnalysisAt(steps []weirv1.CanaryStep, i int32) *weirv1.RolloutAnalysis 
 // step before didn't (status.stepStartedAt and the next step's Event tell the time), and at
 // hundreds of releases one Event per step is a large share of all API writes.
 func timedPause(s weirv1.CanaryStep) bool { return s.Pause != nil && s.Pause.Duration != nil }
-
-func describeStep(s weirv1.CanaryStep) string {
-	switch {
-	case s.SetWeight != nil:
-		return fmt.Sprintf("setWeight %d", *s.SetWeight)
-	case s.Pause != nil && s.Pause.Duration != nil:
-		return fmt.Sprintf("pause %s", *s.Pause.Duration)
-	case s.Pause != nil:
-		return "pause until promoted"
-	case s.Analysis != nil:
-		return "analysis"
-	case s.SetHeaderRoute != nil:
-		return "setHeaderRoute " + s.SetHeaderRoute.Name
-	case s.SetMirrorRoute != nil:
-		return "setMirrorRoute " + s.SetMirrorRoute.Name
-	}
-	return "empty"
-}
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

@@ -105,7 +105,7 @@ func (d *decision) setConditions() {
 	}
 	minAvailable := d.replicas
 	if c := d.r.Spec.Strategy.Canary; c != nil {
-		minAvailable -= ScaledValue(c.MaxUnavailable, "25%", d.replicas, false)
+		minAvailable -= ScaledValue(c.MaxUnavailable, weirv1.DefaultMaxUnavailable, d.replicas, false)
 	}
 	set(weirv1.ConditionAvailable, d.s.AvailableReplicas >= minAvailable, availabilityReason(d.s.AvailableReplicas >= minAvailable),
 		fmt.Sprintf("%d pods available, %d required", d.s.AvailableReplicas, minAvailable))

@@ -657,7 +657,7 @@ func describeSpec(spec walkSpec) string {
 	if c := ro.Spec.Strategy.Canary; c != nil {
 		var steps []string
 		for _, st := range c.Steps {
-			steps = append(steps, describeStep(st))
+			steps = append(steps, st.Describe())
 		}
 		fmt.Fprintf(&b, "canary (%s): [%s]", routing, strings.Join(steps, ", "))
 		if c.Analysis != nil {

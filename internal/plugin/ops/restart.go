@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
 	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/revision"
@@ -51,9 +52,9 @@ func Restart(ctx context.Context, c client.Client, ns, name string, progress fun
 		return 0, fmt.Errorf("the stable revision %s of rollout %s has no pods to restart", stable, name)
 	}
 	replicas := ptr.Deref(rs.Spec.Replicas, 1)
-	var maxUnavailable = planner.ScaledValue(nil, "25%", replicas, false)
+	var maxUnavailable = planner.ScaledValue(nil, weirv1.DefaultMaxUnavailable, replicas, false)
 	if cs := ro.Spec.Strategy.Canary; cs != nil {
-		maxUnavailable = planner.ScaledValue(cs.MaxUnavailable, "25%", replicas, false)
+		maxUnavailable = planner.ScaledValue(cs.MaxUnavailable, weirv1.DefaultMaxUnavailable, replicas, false)
 	}
 	batch := max(int(maxUnavailable), 1)
 	want := min(int(replicas), len(pods)) // Ready pods to get back to after each batch

@@ -17,12 +17,11 @@ import (
 	"github.com/weir-dev/weir/internal/revision"
 )
 
-// Blue-green releases keep their stage in status.currentStepIndex (internal/planner/
-// bluegreen.go): the preview, then the switch, then done.
+// Blue-green stages as step indexes (weirv1.StagePreview…).
 const (
-	StagePreview  = 0
-	StageSwitched = 1
-	blueGreenDone = 2
+	StagePreview  = int(weirv1.StagePreview)
+	StageSwitched = int(weirv1.StageSwitched)
+	blueGreenDone = int(weirv1.StagesDone)
 )
 
 // State is what a Rollout's spec and status say, in the planner's terms.
@@ -163,7 +162,7 @@ func (s State) Describe(i int) string {
 		return "the final step"
 	}
 	i = min(max(i, 0), s.Steps-1)
-	return fmt.Sprintf("step %d/%d (%s)", i+1, s.Steps, DescribeStep(s.Rollout.Spec.Strategy.Canary.Steps[i]))
+	return fmt.Sprintf("step %d/%d (%s)", i+1, s.Steps, s.Rollout.Spec.Strategy.Canary.Steps[i].Describe())
 }
 
 // Weight is the canary weight the planner wants at step i.
@@ -204,32 +203,6 @@ func (s State) Pause() *TimedPause {
 		return nil
 	}
 	return &TimedPause{Duration: d, Started: st.StepStartedAt.Time}
-}
-
-// DescribeStep says what a canary step does, in the words the controller's events use.
-func DescribeStep(step weirv1.CanaryStep) string {
-	switch {
-	case step.SetWeight != nil:
-		return fmt.Sprintf("setWeight %d", *step.SetWeight)
-	case step.Pause != nil && step.Pause.Duration != nil:
-		return fmt.Sprintf("pause %s", *step.Pause.Duration)
-	case step.Pause != nil:
-		return "pause until promoted"
-	case step.Analysis != nil:
-		names := ""
-		for i, t := range step.Analysis.Templates {
-			if i > 0 {
-				names += ", "
-			}
-			names += t.TemplateName
-		}
-		return "analysis " + names
-	case step.SetHeaderRoute != nil:
-		return "setHeaderRoute " + step.SetHeaderRoute.Name
-	case step.SetMirrorRoute != nil:
-		return "setMirrorRoute " + step.SetMirrorRoute.Name
-	}
-	return "empty step"
 }
 
 // CanaryWeights returns the desired and verified weights of the new revision's Service

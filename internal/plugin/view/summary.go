@@ -150,7 +150,7 @@ func Build(t *kube.Tree, now time.Time) *Rollout {
 		v.Reason = c
 	}
 	if step := st.Step(); step != nil && st.Releasing {
-		v.StepAction = state.DescribeStep(*step)
+		v.StepAction = step.Describe()
 	}
 	if b := ro.Spec.Strategy.BlueGreen; st.BlueGreen && b != nil {
 		v.StepAction = stageAction(st, b)
