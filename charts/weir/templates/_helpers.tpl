@@ -70,7 +70,7 @@ release namespace (leader-election-role.yaml). A test keeps the two in step.
   resources: [jobs]
   verbs: [get, list, watch, create, delete]
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [httproutes]
+  resources: [httproutes, grpcroutes]
   verbs: [get, list, watch, patch]
 - apiGroups: [rollouts.weir.dev]
   resources: [analysistemplates, releasepolicies]
