@@ -151,9 +151,28 @@ func (s Sample) Share(v string) float64 {
 
 // Send sends n requests through the gateway, concurrency at a time.
 func (s *Stack) Send(a App, n, concurrency int) Sample {
+	client := &http.Client{Timeout: 5 * time.Second}
+	return sample(n, concurrency, func() (string, int, error) {
+		req, _ := http.NewRequest(http.MethodGet, s.GatewayURL+"/", nil)
+		req.Host = a.Host
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", 0, err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return "", resp.StatusCode, nil
+		}
+		return strings.TrimSpace(string(body)), 0, nil
+	})
+}
+
+// sample makes n calls, concurrency at a time. A call returns the version that answered,
+// or the status of a failed answer, or a transport error.
+func sample(n, concurrency int, call func() (version string, failed int, err error)) Sample {
 	out := Sample{Requests: n, Versions: map[string]int{}, Failed: map[int]int{}}
 	var mu sync.Mutex
-	client := &http.Client{Timeout: 5 * time.Second}
 	work := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < concurrency; w++ {
@@ -161,21 +180,15 @@ func (s *Stack) Send(a App, n, concurrency int) Sample {
 		go func() {
 			defer wg.Done()
 			for range work {
-				req, _ := http.NewRequest(http.MethodGet, s.GatewayURL+"/", nil)
-				req.Host = a.Host
-				resp, err := client.Do(req)
+				version, failed, err := call()
 				mu.Lock()
-				if err != nil {
+				switch {
+				case err != nil:
 					out.Errors++
-					mu.Unlock()
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					out.Versions[strings.TrimSpace(string(body))]++
-				} else {
-					out.Failed[resp.StatusCode]++
+				case failed != 0:
+					out.Failed[failed]++
+				default:
+					out.Versions[version]++
 				}
 				mu.Unlock()
 			}

@@ -59,36 +59,8 @@ func (a App) WithGRPC(objs []client.Object) []client.Object {
 // cleartext HTTP/2, concurrency at a time. A call whose grpc-status isn't 0 counts as failed
 // (by status); Versions counts the answers by the version they carry.
 func (s *Stack) SendGRPC(a App, n, concurrency int) Sample {
-	out := Sample{Requests: n, Versions: map[string]int{}, Failed: map[int]int{}}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http2Cleartext{}}
-	var mu sync.Mutex
-	work := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range work {
-				version, status, err := callVersion(client, s.GatewayURL, a.GRPCHost())
-				mu.Lock()
-				switch {
-				case err != nil:
-					out.Errors++
-				case status != 0:
-					out.Failed[status]++
-				default:
-					out.Versions[version]++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		work <- struct{}{}
-	}
-	close(work)
-	wg.Wait()
-	return out
+	return sample(n, concurrency, func() (string, int, error) { return callVersion(client, s.GatewayURL, a.GRPCHost()) })
 }
 
 // callVersion is one unary call: an empty request message, the answer's version field and

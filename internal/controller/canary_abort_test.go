@@ -22,10 +22,7 @@ import (
 func TestAbortVerifiesWeightZeroBeforeScalingDown(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(4, setWeight(50), pause("")))
-	stable := r.waitHealthy().Status.StableRS
+	stable := r.healthyWith(4, setWeight(50), pause("")).Status.StableRS
 
 	r.setImage("web:2")
 	g.Eventually(func() weirv1.RolloutPhase { return r.get().Status.Phase }, timeout, poll).Should(Equal(weirv1.PhasePaused))
@@ -142,10 +139,7 @@ func TestThirdPartyWeightEditIsUndone(t *testing.T) {
 func TestNewRevisionMidReleaseRestartsSteps(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(4, setWeight(25), pause(""), setWeight(75), pause("")))
-	stable := r.waitHealthy().Status.StableRS
+	stable := r.healthyWith(4, setWeight(25), pause(""), setWeight(75), pause("")).Status.StableRS
 
 	r.setImage("web:2")
 	g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(Equal(int32(1)))
@@ -298,10 +292,7 @@ func (r *release) routeObject() *gatewayv1.HTTPRoute {
 func TestScaleSubresourceResizesBothRevisions(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(4, setWeight(50), pause("")))
-	stable := r.waitHealthy().Status.StableRS
+	stable := r.healthyWith(4, setWeight(50), pause("")).Status.StableRS
 	r.setImage("web:2")
 	g.Eventually(func() weirv1.RolloutPhase { return r.get().Status.Phase }, timeout, poll).Should(Equal(weirv1.PhasePaused))
 	canary := r.get().Status.CurrentPodHash

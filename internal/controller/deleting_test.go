@@ -19,10 +19,7 @@ import (
 func TestDeletedMidReleaseGivesTrafficBack(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50), pause("")))
-	r.waitHealthy()
+	r.healthyWith(2, setWeight(50), pause(""))
 	g.Expect(r.get().Finalizers).To(ContainElement(controller.RestoreFinalizer))
 	r.setImage("web:2")
 	r.phaseIs(weirv1.PhasePaused)

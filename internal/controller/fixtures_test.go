@@ -86,6 +86,15 @@ func (r *release) get() *weirv1.Rollout {
 	return &ro
 }
 
+// healthyWith creates the Services, the route and a Rollout of replicas pods with the steps,
+// and waits until it is Healthy.
+func (r *release) healthyWith(replicas int32, steps ...weirv1.CanaryStep) *weirv1.Rollout {
+	r.services()
+	r.route(nil)
+	r.create(r.rollout(replicas, steps...))
+	return r.waitHealthy()
+}
+
 // setImage changes the pod template: a new revision.
 func (r *release) setImage(image string) {
 	r.g.Eventually(func() error { // Weir writes the status meanwhile: retry on conflict
@@ -134,16 +143,7 @@ func (r *release) weights() [2]int32 {
 		if rule.Name == nil || string(*rule.Name) != "main" {
 			continue
 		}
-		var w [2]int32
-		for _, br := range rule.BackendRefs {
-			switch br.Name {
-			case "web-stable":
-				w[0] = ptr.Deref(br.Weight, 1)
-			case "web-canary":
-				w[1] = ptr.Deref(br.Weight, 1)
-			}
-		}
-		return w
+		return fixture.Weights(r.name, fixture.RuleRefs(rule))
 	}
 	r.t.Fatalf("route has no rule named main")
 	return [2]int32{}

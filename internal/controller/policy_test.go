@@ -28,13 +28,9 @@ func (r *release) policy(name string, spec weirv1.ReleasePolicySpec) {
 	}, timeout, poll).Should(ContainElement(name), "the Rollout's status names the policy")
 }
 
-// healthyCanary creates the Services, the route and a Rollout of replicas pods with one step
-// (setWeight 50), and waits until it is Healthy.
+// healthyCanary is a Healthy Rollout of replicas pods with one step (setWeight 50).
 func (r *release) healthyCanary(replicas int32) *weirv1.Rollout {
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(replicas, setWeight(50)))
-	return r.waitHealthy()
+	return r.healthyWith(replicas, setWeight(50))
 }
 
 // heldOnStable checks a held release: the reason, all traffic and every pod on stable.

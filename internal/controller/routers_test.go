@@ -48,16 +48,11 @@ func (r *release) grpcRoute() {
 func (r *release) grpcWeights() [2]int32 {
 	var route gatewayv1.GRPCRoute
 	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web-grpc"}, &route)).To(Succeed())
-	var w [2]int32
+	var refs []gatewayv1.BackendRef
 	for _, br := range route.Spec.Rules[0].BackendRefs {
-		switch br.Name {
-		case "web-stable":
-			w[0] = ptr.Deref(br.Weight, 1)
-		case "web-canary":
-			w[1] = ptr.Deref(br.Weight, 1)
-		}
+		refs = append(refs, br.BackendRef)
 	}
-	return w
+	return fixture.Weights(r.name, refs)
 }
 
 // TestGRPCRouteCarriesTheRelease: a Rollout naming an HTTPRoute and a GRPCRoute moves both
@@ -111,10 +106,7 @@ func TestGRPCRouteCarriesTheRelease(t *testing.T) {
 func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50), pause("")))
-	r.waitHealthy()
+	r.healthyWith(2, setWeight(50), pause(""))
 
 	var canary corev1.Service
 	g.Eventually(func() error {

@@ -19,10 +19,7 @@ import (
 func TestUnverifiedWeightIsShown(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(2, setWeight(50), pause("")))
-	r.waitHealthy()
+	r.healthyWith(2, setWeight(50), pause(""))
 	var route gatewayv1.HTTPRoute
 	g.Expect(k8s.Get(r.ctx, r.key(), &route)).To(Succeed())
 	before := route.DeepCopy()

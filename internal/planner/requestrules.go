@@ -2,24 +2,32 @@ package planner
 
 import weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 
-// Refusal is why an operator request can't be carried out in the state it finds; "" when
-// it can. The controller refuses with it (a Warning Event) and the plugin and dashboard check
-// it before writing the request, each in its own words: the rule lives here only.
-type Refusal string
+// Refusal is why an operator request can't be carried out in the state it finds;
+// RefuseNone when it can. The controller refuses with it (a Warning Event) and the plugin and
+// dashboard check it before writing the request, each in its own words: the rule lives here
+// only.
+type Refusal int
 
 // Refusals.
 const (
-	RefuseNone              Refusal = ""
-	RefuseNoRelease         Refusal = "no release in progress"
-	RefuseAborted           Refusal = "the release is aborted; retry it first"
-	RefuseAlreadyAborted    Refusal = "already aborted"
-	RefuseNotAborted        Refusal = "the release is not aborted"
-	RefuseAlreadyPaused     Refusal = "already paused"
-	RefuseNotPaused         Refusal = "not paused"
-	RefuseNoPolicy          Refusal = "no ReleasePolicy selects this Rollout"
-	RefuseAlreadyOverridden Refusal = "this revision is already let through"
-	RefuseUnknown           Refusal = "unknown request"
+	RefuseNone Refusal = iota
+	RefuseNoRelease
+	RefuseAborted
+	RefuseAlreadyAborted
+	RefuseNotAborted
+	RefuseAlreadyPaused
+	RefuseNotPaused
+	RefuseNoPolicy
+	RefuseAlreadyOverridden
+	RefuseUnknown
 )
+
+// String is the refusal as the controller's Event says it.
+func (r Refusal) String() string {
+	return [...]string{"", "no release in progress", "the release is aborted; retry it first", "already aborted",
+		"the release is not aborted", "already paused", "not paused", "no ReleasePolicy selects this Rollout",
+		"this revision is already let through", "unknown request"}[r]
+}
 
 // RequestRefusal says whether a request can be carried out for a Rollout with status s whose
 // pod template's revision is currentHash.

@@ -133,3 +133,12 @@ func CommonWeights(rules []Rule, touched []int, ns string, b Backends) *weirv1.W
 	}
 	return out
 }
+
+// Views are a route's rules as routing reads them, each pointing into rules.
+func Views[T any](rules []T, view func(*T) Rule) []Rule {
+	out := make([]Rule, len(rules))
+	for i := range rules {
+		out[i] = view(&rules[i])
+	}
+	return out
+}

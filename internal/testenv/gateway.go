@@ -28,30 +28,15 @@ const standInController = "test.weir.dev/stand-in-gateway"
 // ctx ends.
 func StandInGateway(ctx context.Context, c client.Client) {
 	for ctx.Err() == nil {
-		var routes gatewayv1.HTTPRouteList
-		if err := c.List(ctx, &routes); err == nil {
-			for i := range routes.Items {
-				r := &routes.Items[i]
-				var refs []gatewayv1.BackendObjectReference
-				for _, rule := range r.Spec.Rules {
-					for _, br := range rule.BackendRefs {
-						refs = append(refs, br.BackendObjectReference)
-					}
-				}
-				report(ctx, c, r, r.Spec.ParentRefs, &r.Status.RouteStatus, refs)
+		for _, list := range []client.ObjectList{&gatewayv1.HTTPRouteList{}, &gatewayv1.GRPCRouteList{}} {
+			if err := c.List(ctx, list); err != nil {
+				continue
 			}
-		}
-		var grpc gatewayv1.GRPCRouteList
-		if err := c.List(ctx, &grpc); err == nil {
-			for i := range grpc.Items {
-				r := &grpc.Items[i]
-				var refs []gatewayv1.BackendObjectReference
-				for _, rule := range r.Spec.Rules {
-					for _, br := range rule.BackendRefs {
-						refs = append(refs, br.BackendObjectReference)
-					}
-				}
-				report(ctx, c, r, r.Spec.ParentRefs, &r.Status.RouteStatus, refs)
+			items, _ := meta.ExtractList(list)
+			for _, item := range items {
+				route := item.(client.Object)
+				parents, status, backends := routeParts(route)
+				report(ctx, c, route, parents, status, backends)
 			}
 		}
 		select {
@@ -59,6 +44,28 @@ func StandInGateway(ctx context.Context, c client.Client) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// routeParts are what the stand-in reads and writes of a route of either kind.
+func routeParts(obj client.Object) ([]gatewayv1.ParentReference, *gatewayv1.RouteStatus, []gatewayv1.BackendObjectReference) {
+	var refs []gatewayv1.BackendObjectReference
+	switch r := obj.(type) {
+	case *gatewayv1.HTTPRoute:
+		for _, rule := range r.Spec.Rules {
+			for _, br := range rule.BackendRefs {
+				refs = append(refs, br.BackendObjectReference)
+			}
+		}
+		return r.Spec.ParentRefs, &r.Status.RouteStatus, refs
+	case *gatewayv1.GRPCRoute:
+		for _, rule := range r.Spec.Rules {
+			for _, br := range rule.BackendRefs {
+				refs = append(refs, br.BackendObjectReference)
+			}
+		}
+		return r.Spec.ParentRefs, &r.Status.RouteStatus, refs
+	}
+	return nil, &gatewayv1.RouteStatus{}, nil
 }
 
 // report writes the parents' status of one route when it differs from what it says now.

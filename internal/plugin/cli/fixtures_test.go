@@ -146,16 +146,7 @@ func (r *release) describe() string {
 func (r *release) weights() [2]int32 {
 	var route gatewayv1.HTTPRoute
 	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web"}, &route)).To(Succeed())
-	var w [2]int32
-	for _, br := range route.Spec.Rules[len(route.Spec.Rules)-1].BackendRefs {
-		switch br.Name {
-		case "web-stable":
-			w[0] = ptr.Deref(br.Weight, 1)
-		case "web-canary":
-			w[1] = ptr.Deref(br.Weight, 1)
-		}
-	}
-	return w
+	return fixture.Weights(r.name, fixture.RuleRefs(route.Spec.Rules[len(route.Spec.Rules)-1]))
 }
 
 func (r *release) events() string {

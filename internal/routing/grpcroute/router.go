@@ -4,9 +4,6 @@
 package grpcroute
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,16 +35,8 @@ func (Router) Observe(obj client.Object, ref weirv1.RouteRef, b routing.Backends
 	if route == nil {
 		return out
 	}
-	out.Found = true
-	rules := views(route.Spec.Rules)
-	touched, problem := routing.TouchedRules(rules, route.Namespace, ref, b)
-	if problem != "" {
-		out.Problem = problem
-		return out
-	}
-	out.Weights = routing.CommonWeights(rules, touched, route.Namespace, b)
-	v := routing.Verify(route.Spec.ParentRefs, route.Status.RouteStatus, route.Namespace, route.Generation)
-	out.Accepted, out.AcceptanceMessage, out.Unresolved = v.Accepted, v.Message, v.Unresolved
+	out, _ = routing.ObserveRoute(out, routing.Route{Namespace: route.Namespace, Generation: route.Generation,
+		Parents: route.Spec.ParentRefs, Status: route.Status.RouteStatus, Rules: routing.Views(route.Spec.Rules, view)}, ref, b)
 	return out
 }
 
@@ -59,37 +48,23 @@ func (Router) Apply(obj client.Object, ref weirv1.RouteRef, b routing.Backends, 
 	for i := range route.Spec.Rules {
 		rules[i] = *route.Spec.Rules[i].DeepCopy()
 	}
-	touched, problem := routing.TouchedRules(views(rules), route.Namespace, ref, b)
-	if problem != "" {
-		return nil, nil
-	}
+	touched, problem := routing.TouchedRules(routing.Views(rules, view), route.Namespace, ref, b)
 	for _, i := range touched {
 		routing.SetWeights(view(&rules[i]), route.Namespace, b, t.Weights)
 	}
-	if equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
+	if problem != "" || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
 		return nil, nil
 	}
-	raw, err := json.Marshal(rules)
+	typed, err := routing.ApplyRules[gatewayac.GRPCRouteRuleApplyConfiguration](Kind, route.Name, rules)
 	if err != nil {
 		return nil, err
-	}
-	var typed []*gatewayac.GRPCRouteRuleApplyConfiguration
-	if err := json.Unmarshal(raw, &typed); err != nil {
-		return nil, fmt.Errorf("GRPCRoute %s rules as an apply configuration: %w", route.Name, err)
 	}
 	return gatewayac.GRPCRoute(route.Name, route.Namespace).
 		WithResourceVersion(route.ResourceVersion).
 		WithSpec(gatewayac.GRPCRouteSpec().WithRules(typed...)), nil
 }
 
-func views(rules []gatewayv1.GRPCRouteRule) []routing.Rule {
-	out := make([]routing.Rule, len(rules))
-	for i := range rules {
-		out[i] = view(&rules[i])
-	}
-	return out
-}
-
+// view is one rule as routing reads it; setting its weights sets the rule's.
 func view(rule *gatewayv1.GRPCRouteRule) routing.Rule {
 	v := routing.Rule{Name: rule.Name}
 	for j := range rule.BackendRefs {

@@ -18,34 +18,22 @@ func Observe(route *gatewayv1.HTTPRoute, ref weirv1.RouteRef, b routing.Backends
 	if route == nil {
 		return out
 	}
-	out.Found = true
-	rules := views(route.Spec.Rules)
-	touched, problem := routing.TouchedRules(rules, route.Namespace, ref, b)
-	if problem != "" {
-		out.Problem = problem
+	out, touched := routing.ObserveRoute(out, routing.Route{Namespace: route.Namespace, Generation: route.Generation,
+		Parents: route.Spec.ParentRefs, Status: route.Status.RouteStatus, Rules: views(route.Spec.Rules)}, ref, b)
+	if out.Problem != "" {
 		return out
 	}
-	out.Weights = routing.CommonWeights(rules, touched, route.Namespace, b)
 	base := route.Spec.Rules[touched[0]]
-	for i, rule := range route.Spec.Rules {
-		if rules[i].Injected() {
+	for i := range route.Spec.Rules {
+		if rule := route.Spec.Rules[i]; view(&rule).Injected() {
 			out.InjectedRules = append(out.InjectedRules, injectedKey(rule, base, route.Namespace, b, out.Weights))
 		}
 	}
 	sort.Strings(out.InjectedRules)
-	v := routing.Verify(route.Spec.ParentRefs, route.Status.RouteStatus, route.Namespace, route.Generation)
-	out.Accepted, out.AcceptanceMessage, out.Unresolved = v.Accepted, v.Message, v.Unresolved
 	return out
 }
 
-// views are the route's rules as routing reads them, pointing into rules.
-func views(rules []gatewayv1.HTTPRouteRule) []routing.Rule {
-	out := make([]routing.Rule, len(rules))
-	for i := range rules {
-		out[i] = view(&rules[i])
-	}
-	return out
-}
+func views(rules []gatewayv1.HTTPRouteRule) []routing.Rule { return routing.Views(rules, view) }
 
 // view is one rule as routing reads it; setting its weights sets the rule's.
 func view(rule *gatewayv1.HTTPRouteRule) routing.Rule {

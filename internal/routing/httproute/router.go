@@ -3,9 +3,6 @@
 package httproute
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,15 +41,9 @@ func (Router) Apply(obj client.Object, ref weirv1.RouteRef, b routing.Backends, 
 	if !ok || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
 		return nil, nil
 	}
-	// The apply configuration's rules have the API type's JSON shape: one round trip
-	// converts them whole, every field kept.
-	raw, err := json.Marshal(rules)
+	typed, err := routing.ApplyRules[gatewayac.HTTPRouteRuleApplyConfiguration](Kind, route.Name, rules)
 	if err != nil {
 		return nil, err
-	}
-	var typed []*gatewayac.HTTPRouteRuleApplyConfiguration
-	if err := json.Unmarshal(raw, &typed); err != nil {
-		return nil, fmt.Errorf("HTTPRoute %s rules as an apply configuration: %w", route.Name, err)
 	}
 	return gatewayac.HTTPRoute(route.Name, route.Namespace).
 		WithResourceVersion(route.ResourceVersion).

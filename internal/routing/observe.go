@@ -1,0 +1,51 @@
+package routing
+
+import (
+	"encoding/json"
+	"fmt"
+
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
+)
+
+// Route is what every kind of route shows Weir: where it lives, its parents and their status,
+// and its rules.
+type Route struct {
+	Namespace  string
+	Generation int64
+	Parents    []gatewayv1.ParentReference
+	Status     gatewayv1.RouteStatus
+	Rules      []Rule
+}
+
+// ObserveRoute reads the part of a route every kind shares for the planner: the rules Weir
+// weighs and their weights, and the parents' verdict. out names the route; touched are the
+// rules Weir weighs (none when out.Problem says why).
+func ObserveRoute(out planner.Route, r Route, ref weirv1.RouteRef, b Backends) (planner.Route, []int) {
+	out.Found = true
+	touched, problem := TouchedRules(r.Rules, r.Namespace, ref, b)
+	if problem != "" {
+		out.Problem = problem
+		return out, nil
+	}
+	out.Weights = CommonWeights(r.Rules, touched, r.Namespace, b)
+	v := Verify(r.Parents, r.Status, r.Namespace, r.Generation)
+	out.Accepted, out.AcceptanceMessage, out.Unresolved = v.Accepted, v.Message, v.Unresolved
+	return out, touched
+}
+
+// ApplyRules converts a route's rules to their apply configurations (AC), which have the
+// API type's JSON shape: one round trip converts them whole, every field kept.
+func ApplyRules[AC any](kind, name string, rules any) ([]*AC, error) {
+	raw, err := json.Marshal(rules)
+	if err != nil {
+		return nil, err
+	}
+	var typed []*AC
+	if err := json.Unmarshal(raw, &typed); err != nil {
+		return nil, fmt.Errorf("%s %s rules as an apply configuration: %w", kind, name, err)
+	}
+	return typed, nil
+}
