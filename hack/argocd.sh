@@ -18,11 +18,9 @@
 # `replace` to the copy); nothing else differs from the release.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/bin}
-STAMPS=$BIN/.stamps
-SCRATCH=$BIN/.scratch
-mkdir -p "$STAMPS" "$SCRATCH"
+TOOL=argocd
+# shellcheck source=hack/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 ARGOCD_VERSION=v2.14.21
 PATCH=loopback-metrics # bump when the patch below changes
@@ -30,7 +28,6 @@ MODULE=github.com/argoproj/argo-cd/v2
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local GOWORK=off
 
-log() { printf '[argocd %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 if [ -x "$BIN/argocd" ] && [ -d "$BIN/argocd-crds" ] && [ "$(cat "$STAMPS/argocd" 2>/dev/null)" = "$ARGOCD_VERSION-$PATCH" ]; then
   log "argocd $ARGOCD_VERSION is up to date in $BIN"
@@ -88,5 +85,5 @@ start=$(date +%s)
 # The GitOps suite installs Argo CD's own CRDs (Application, AppProject, ApplicationSet).
 rm -rf "$BIN/argocd-crds"; mkdir -p "$BIN/argocd-crds"
 cp "$dir"/argo-cd/manifests/crds/*-crd.yaml "$BIN/argocd-crds/"
-echo "$ARGOCD_VERSION-$PATCH" >"$STAMPS/argocd"
+stamp argocd "$ARGOCD_VERSION-$PATCH"
 log "argocd $ARGOCD_VERSION ready in $BIN/argocd ($(( $(date +%s) - start )) s)"

@@ -9,17 +9,14 @@
 # gets the same answer.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/bin}
-STAMPS=$BIN/.stamps
-mkdir -p "$STAMPS"
+TOOL=helm
+# shellcheck source=hack/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 HELM_VERSION=v3.16.3
 KUBE_MINOR=37 # hack/tools.sh builds Kubernetes v1.37
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local GOWORK=off
-
-log() { printf '[helm %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 if [ -x "$BIN/helm" ] && [ "$(cat "$STAMPS/helm" 2>/dev/null)" = "$HELM_VERSION-k8s1.$KUBE_MINOR" ]; then
   log "helm $HELM_VERSION is up to date in $BIN"
@@ -31,5 +28,5 @@ pkg=helm.sh/helm/v3
 GOBIN=$BIN go install -trimpath -ldflags "-s -w -X $pkg/internal/version.version=$HELM_VERSION \
   -X $pkg/pkg/chartutil.k8sVersionMajor=1 -X $pkg/pkg/chartutil.k8sVersionMinor=$KUBE_MINOR" \
   "$pkg/cmd/helm@$HELM_VERSION"
-echo "$HELM_VERSION-k8s1.$KUBE_MINOR" >"$STAMPS/helm"
+stamp helm "$HELM_VERSION-k8s1.$KUBE_MINOR"
 log "helm $HELM_VERSION ready in $BIN/helm ($(( $(date +%s) - start )) s)"

@@ -5,16 +5,13 @@
 # finds the unpacked libraries. Idempotent: skipped when bin/.stamps/redis names the version.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/bin}
-STAMPS=$BIN/.stamps
-DIR=$BIN/.scratch/redis
-mkdir -p "$STAMPS"
+TOOL=redis
+# shellcheck source=hack/lib.sh
+source "$(dirname "$0")/lib.sh"
+DIR=$SCRATCH/redis
 
 REDIS_SERIES=7 # Argo CD v2.14 is tested with redis 7
 PACKAGES="redis-server redis-tools libjemalloc2 liblzf1"
-
-log() { printf '[redis %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 if [ -x "$BIN/redis-server" ] && [ "$(cat "$STAMPS/redis" 2>/dev/null)" = "debian-$REDIS_SERIES" ] &&
   "$BIN/redis-server" --version >/dev/null 2>&1; then
@@ -38,5 +35,5 @@ SH
 chmod +x "$BIN/redis-server"
 version=$("$BIN/redis-server" --version)
 case $version in *"v=$REDIS_SERIES."*) ;; *) echo "unexpected redis: $version" >&2; exit 1 ;; esac
-echo "debian-$REDIS_SERIES" >"$STAMPS/redis"
+stamp redis "debian-$REDIS_SERIES"
 log "ready: $version"

@@ -4,11 +4,9 @@
 # A cold build takes ~10 minutes on an idle 2-core machine (25 on a busy one).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/bin}
-STAMPS=$BIN/.stamps
-SCRATCH=$BIN/.scratch
-mkdir -p "$STAMPS" "$SCRATCH"
+TOOL=tools
+# shellcheck source=hack/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 KUBE_VERSION=v1.37.2
 STAGING_VERSION=v0.37.2
@@ -19,13 +17,11 @@ CONTROLLER_TOOLS_VERSION=v0.23.0
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
-log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # up_to_date TOOL VERSION: true when bin/TOOL exists and was built at VERSION.
 up_to_date() {
   [ -x "$BIN/$1" ] && [ "$(cat "$STAMPS/$1" 2>/dev/null)" = "$2" ]
 }
-stamp() { echo "$2" >"$STAMPS/$1"; }
 
 # A scratch module that requires k8s.io/kubernetes and points each of its ./staging replaces
 # at the published k8s.io/* module: the proxy refuses `go install` because of those replaces.

@@ -21,11 +21,9 @@
 #     providers/dns/zz_gen_dns_providers.go. Affects only ACME DNS-01 challenges with those providers.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/bin}
-STAMPS=$BIN/.stamps
-SCRATCH=$BIN/.scratch
-mkdir -p "$STAMPS" "$SCRATCH"
+TOOL=traefik
+# shellcheck source=hack/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 TRAEFIK_VERSION=v3.7.13 # built against sigs.k8s.io/gateway-api v1.6.1
 GO_HTTP_AUTH_VERSION=v0.4.0
@@ -33,7 +31,6 @@ LEGO_DROPPED="edgedns azion dnsimple alidns aliesa tencentcloud edgeone huaweicl
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local GOWORK=off
 
-log() { printf '[traefik %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 # mod_field MODULE@VERSION FIELD: a field (Dir, GoMod) of `go mod download -json`.
 mod_field() {
@@ -203,5 +200,5 @@ trap 'kill "$heartbeat" 2>/dev/null || true' EXIT
   -o "$BIN/traefik.new" github.com/traefik/traefik/v3/cmd/traefik)
 kill "$heartbeat" 2>/dev/null || true
 mv "$BIN/traefik.new" "$BIN/traefik"
-echo "$TRAEFIK_VERSION" >"$STAMPS/traefik"
+stamp traefik "$TRAEFIK_VERSION"
 log "traefik $TRAEFIK_VERSION ready in $BIN/traefik ($((SECONDS - start)) s)"

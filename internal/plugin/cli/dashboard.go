@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weir-dev/weir/internal/dashboard"
+	"github.com/weir-dev/weir/internal/plugin/kube"
 )
 
 func (a *app) dashboardCommand() *cobra.Command {
@@ -33,11 +34,7 @@ updates itself when a Rollout changes (one watch, server-sent events).`,
 		Example: `  kubectl weir dashboard -A
   kubectl weir dashboard -n blog-prod --port 8099`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect()
-			if err != nil {
-				return err
-			}
+		RunE: a.connected(func(cmd *cobra.Command, c *kube.Cluster, args []string) error {
 			s := &dashboard.Server{Client: c.Client, Namespace: c.Namespace, User: c.User, Now: a.Now}
 			if allNamespaces {
 				s.Namespace = ""
@@ -58,7 +55,7 @@ updates itself when a Rollout changes (one watch, server-sent events).`,
 				return err
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&port, "port", 8099, "Port to listen on (0: any free port)")
 	cmd.Flags().StringVar(&address, "address", "127.0.0.1", "Address to listen on")

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/ops"
 )
 
@@ -106,11 +107,7 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 		Example:           v.example,
 		Args:              singleName,
 		ValidArgsFunction: a.completeRolloutAfter(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect()
-			if err != nil {
-				return err
-			}
+		RunE: a.connected(func(cmd *cobra.Command, c *kube.Cluster, args []string) error {
 			action := v.action
 			switch {
 			case full && override:
@@ -136,7 +133,7 @@ func (a *app) requestCommand(v requestVerb) *cobra.Command {
 			}
 			fmt.Fprintf(a.Out, "rollout %s: %s requested by %s\nnext: %s\n", name, action, by, next)
 			return nil
-		},
+		}),
 	}
 	if v.action == weirv1.RequestPromote {
 		cmd.Flags().BoolVar(&full, "full", false, "Skip every remaining step")

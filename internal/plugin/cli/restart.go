@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/ops"
 )
 
@@ -27,11 +28,7 @@ the stable revision's pods restart: a canary in progress keeps its pods.`,
   kubectl weir restart web --timeout 20m`,
 		Args:              singleName,
 		ValidArgsFunction: a.completeRolloutAfter(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect()
-			if err != nil {
-				return err
-			}
+		RunE: a.connected(func(cmd *cobra.Command, c *kube.Cluster, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			n, err := ops.Restart(ctx, c.Client, c.Namespace, args[0], func(msg string) { fmt.Fprintln(a.Out, msg) })
@@ -40,7 +37,7 @@ the stable revision's pods restart: a canary in progress keeps its pods.`,
 			}
 			fmt.Fprintf(a.Out, "rollout %s: %d pods restarted\n", args[0], n)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "How long to wait for the replacement pods")
 	return cmd

@@ -121,6 +121,17 @@ func (e *exitError) Error() string {
 }
 
 // connect makes the cluster connection on first use: lint, version and completion never do.
+// connected is a command's RunE that reaches the cluster first.
+func (a *app) connected(run func(cmd *cobra.Command, c *kube.Cluster, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := a.connect()
+		if err != nil {
+			return err
+		}
+		return run(cmd, c, args)
+	}
+}
+
 func (a *app) connect() (*kube.Cluster, error) {
 	if a.cluster == nil {
 		c, err := kube.Connect(a.flags, "kubectl-weir/"+a.Version)

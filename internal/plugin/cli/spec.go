@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/plugin/ops"
 	"github.com/weir-dev/weir/internal/plugin/state"
 	"github.com/weir-dev/weir/internal/revision"
@@ -37,11 +38,7 @@ revert that to what Git holds; use it to stop the bleeding, then change Git.`,
   kubectl weir undo web --in-cluster`,
 		Args:              singleName,
 		ValidArgsFunction: a.completeRolloutAfter(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect()
-			if err != nil {
-				return err
-			}
+		RunE: a.connected(func(cmd *cobra.Command, c *kube.Cluster, args []string) error {
 			u, err := ops.PlanUndo(cmd.Context(), c.Client, c.Namespace, args[0], toRevision)
 			if err != nil {
 				return err
@@ -64,7 +61,7 @@ revert that to what Git holds; use it to stop the bleeding, then change Git.`,
 			fmt.Fprintf(a.Out, "spec.template of rollout %s set to revision %d\nnext: %s\n", args[0], u.TargetRevision, next)
 			fmt.Fprintln(a.ErrOut, gitOpsWarning)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&toRevision, "to-revision", 0, "Revision number to go back to (default: stable during a release, else the previous one)")
 	cmd.Flags().BoolVar(&inCluster, "in-cluster", false, "Write the template into the cluster's spec (a GitOps tool will revert it)")
