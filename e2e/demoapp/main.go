@@ -8,8 +8,8 @@ package main
 import (
 	"encoding/binary"
 	"flag"
-	"io"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"net/http"

@@ -117,4 +117,3 @@ func (h *http2Cleartext) RoundTrip(r *http.Request) (*http.Response, error) {
 	})
 	return h.t.RoundTrip(r)
 }
-

@@ -144,14 +144,9 @@ func TestHealthyAnalysisPromotes(t *testing.T) {
 	r.route(nil)
 	r.errorRateTemplate(tr.prom.URL, 3)
 	r.create(r.rollout(4, setWeight(20), analysisStep()))
-	stable := r.waitHealthy().Status.StableRS
+	r.waitHealthy()
 
-	r.setImage("web:2")
-	g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).ShouldNot(Equal(stable))
-	done := r.waitHealthy()
-	g.Expect(done.Status.StableRS).NotTo(Equal(stable))
-	run := r.run(fmt.Sprintf("web-%s-2-1", done.Status.StableRS))
-	g.Expect(run).NotTo(BeNil())
+	run := r.promotedRun("web:2")
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
 	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(3)))
 }

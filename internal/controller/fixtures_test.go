@@ -20,11 +20,8 @@ import (
 	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
-// Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
-const (
-	timeout = 90 * time.Second
-	poll    = 100 * time.Millisecond
-)
+// Deadlines: fixture.Timeout and fixture.Poll.
+const timeout, poll = fixture.Timeout, fixture.Poll
 
 // release is one Rollout under test in its own namespace, with its Services and HTTPRoute.
 type release struct {
@@ -93,6 +90,19 @@ func (r *release) healthyWith(replicas int32, steps ...weirv1.CanaryStep) *weirv
 	r.route(nil)
 	r.create(r.rollout(replicas, steps...))
 	return r.waitHealthy()
+}
+
+// promotedRun releases image, waits until it is the stable revision and returns the
+// AnalysisRun of its step 2 (first attempt).
+func (r *release) promotedRun(image string) *weirv1.AnalysisRun {
+	stable := r.get().Status.StableRS
+	r.setImage(image)
+	r.g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).ShouldNot(Equal(stable))
+	done := r.waitHealthy()
+	r.g.Expect(done.Status.StableRS).NotTo(Equal(stable))
+	run := r.run(fmt.Sprintf("web-%s-2-1", done.Status.StableRS))
+	r.g.Expect(run).NotTo(BeNil())
+	return run
 }
 
 // setImage changes the pod template: a new revision.

@@ -93,13 +93,9 @@ func TestWebProviderPromotesAndAborts(t *testing.T) {
 	})).To(Succeed())
 	step := templateStep("status-api", weirv1.AnalysisRunArgument{Name: "service", Value: ptr.To("web-canary")})
 	r.create(r.rollout(2, setWeight(20), step))
-	stable := r.waitHealthy().Status.StableRS
+	r.waitHealthy()
 
-	r.setImage("web:2")
-	g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).ShouldNot(Equal(stable))
-	done := r.waitHealthy()
-	run := r.run(fmt.Sprintf("web-%s-2-1", done.Status.StableRS))
-	g.Expect(run).NotTo(BeNil())
+	run := r.promotedRun("web:2")
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
 	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(3)))
 	g.Expect(run.Status.MetricResults[0].Measurements[0].Value).To(Equal("0"))
@@ -165,14 +161,10 @@ func TestJobProviderPromotesAndAborts(t *testing.T) {
 	r.smokeTest(false)
 	step := templateStep("smoke", weirv1.AnalysisRunArgument{Name: "target", Value: ptr.To("http://web-canary")})
 	r.create(r.rollout(2, setWeight(20), step))
-	stable := r.waitHealthy().Status.StableRS
+	r.waitHealthy()
 
-	r.setImage("web:2")
-	g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).ShouldNot(Equal(stable))
-	done := r.waitHealthy()
-	runName := fmt.Sprintf("web-%s-2-1", done.Status.StableRS)
-	run := r.run(runName)
-	g.Expect(run).NotTo(BeNil())
+	run := r.promotedRun("web:2")
+	runName := run.Name
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful), run.Status.Message)
 	m := run.Status.MetricResults[0]
 	g.Expect(m.Successful).To(Equal(int32(1)))

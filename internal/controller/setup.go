@@ -8,29 +8,20 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/provider"
 	"github.com/weir-dev/weir/internal/provider/prometheus"
 	"github.com/weir-dev/weir/internal/provider/web"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/scheme"
 )
 
 // NewScheme knows the kinds Weir reads and writes.
-func NewScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install, weirv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
-	}
-	return s
-}
+func NewScheme() *runtime.Scheme { return scheme.New() }
 
 // InstanceIDLabel on a Rollout assigns it to the controller started with that --instance-id;
 // controllers without one leave such Rollouts alone (several Weir installations can share a

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,13 +17,11 @@ import (
 
 	"github.com/weir-dev/weir/internal/controller"
 	"github.com/weir-dev/weir/internal/testenv"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
-// Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
-const (
-	timeout = 90 * time.Second
-	poll    = 100 * time.Millisecond
-)
+// Deadlines: fixture.Timeout and fixture.Poll.
+const timeout, poll = fixture.Timeout, fixture.Poll
 
 // One control plane for the package, started by the first test that needs it (the Lua and
 // schema tests don't), with pods that become Ready, Weir's reconcilers and a stand-in

@@ -11,13 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/scheme"
 )
 
 // Options choose what runs beside etcd and kube-apiserver.
@@ -57,15 +55,7 @@ type Env struct {
 }
 
 // NewScheme knows core Kubernetes kinds, Gateway API v1 and Weir's kinds.
-func NewScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install, weirv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
-	}
-	return s
-}
+func NewScheme() *runtime.Scheme { return scheme.New() }
 
 // Start brings up the control plane. Call Stop when done, also on failure paths.
 func Start(opts Options) (*Env, error) {

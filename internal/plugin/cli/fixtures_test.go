@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -21,11 +20,8 @@ import (
 	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
-// Generous deadlines: CI machines are shared and slow; Eventually returns as soon as it holds.
-const (
-	timeout = 90 * time.Second
-	poll    = 100 * time.Millisecond
-)
+// Deadlines: fixture.Timeout and fixture.Poll.
+const timeout, poll = fixture.Timeout, fixture.Poll
 
 // release is one Rollout under test in its own namespace, with its Services and HTTPRoute.
 type release struct {

@@ -10,27 +10,17 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/scheme"
 )
 
 // FallbackUser is written as the requester when nobody can be named.
 const FallbackUser = "kubectl-weir"
 
 // Scheme knows the kinds the plugin reads: core and apps, Gateway API v1 and Weir's.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gatewayv1.Install, weirv1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
-	}
-	return s
-}
+func Scheme() *runtime.Scheme { return scheme.New() }
 
 // Cluster is a connection made from the standard kubectl flags.
 type Cluster struct {
