@@ -38,12 +38,8 @@ func TestRunWaitingForeverIsBounded(t *testing.T) {
 // analysis each leave one finished run besides the one the last release used (issue 14,
 // defect 9).
 func TestOldAnalysisRunsAreDeleted(t *testing.T) {
-	r := newRelease(t)
+	r, _ := analysedRelease(t, 0, 1)
 	g := r.g
-	tr := startTraffic(t, 0)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 1)
 	ro := r.rollout(1, setWeight(50), analysisStep())
 	ro.Spec.AnalysisRunHistoryLimit = ptr.To[int32](1)
 	r.create(ro)

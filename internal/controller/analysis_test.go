@@ -87,6 +87,17 @@ func (r *release) errorRateTemplate(promURL string, count int32, mutate ...func(
 	r.g.Expect(k8s.Create(r.ctx, tmpl)).To(Succeed())
 }
 
+// analysedRelease is a release in its own namespace with its Services and route, traffic at
+// the error rate, and the error-rate template measuring count times.
+func analysedRelease(t *testing.T, errorRatePerMille int64, count int32, mutate ...func(*weirv1.AnalysisTemplateSpec)) (*release, *traffic) {
+	r := newRelease(t)
+	tr := startTraffic(t, errorRatePerMille)
+	r.services()
+	r.route(nil)
+	r.errorRateTemplate(tr.prom.URL, count, mutate...)
+	return r, tr
+}
+
 func analysisStep() weirv1.CanaryStep {
 	return weirv1.CanaryStep{Analysis: &weirv1.RolloutAnalysis{
 		Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}},
@@ -105,12 +116,8 @@ func (r *release) run(name string) *weirv1.AnalysisRun {
 // TestFailingAnalysisAbortsByItself: the canary answers 30% 5xx; the analysis step fails and
 // the Rollout aborts on its own, traffic back to 100/0.
 func TestFailingAnalysisAbortsByItself(t *testing.T) {
-	r := newRelease(t)
+	r, _ := analysedRelease(t, 300, 5)
 	g := r.g
-	tr := startTraffic(t, 300)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 5)
 	r.create(r.rollout(4, setWeight(20), analysisStep(), pause("")))
 	r.waitHealthy()
 
@@ -137,12 +144,8 @@ func TestFailingAnalysisAbortsByItself(t *testing.T) {
 
 // TestHealthyAnalysisPromotes: no errors, the analysis succeeds and the release completes.
 func TestHealthyAnalysisPromotes(t *testing.T) {
-	r := newRelease(t)
+	r, _ := analysedRelease(t, 0, 3)
 	g := r.g
-	tr := startTraffic(t, 0)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 3)
 	r.create(r.rollout(4, setWeight(20), analysisStep()))
 	r.waitHealthy()
 
@@ -171,12 +174,8 @@ func (r *release) releaseUntilMeasured(image string) string {
 // Rollout pauses with traffic where it was; with Prometheus back, resume runs the analysis
 // again and the release completes.
 func TestPrometheusOutagePausesNotAborts(t *testing.T) {
-	r := newRelease(t)
+	r, tr := analysedRelease(t, 0, 8, func(s *weirv1.AnalysisTemplateSpec) { s.OnError = weirv1.ErrorActionPause })
 	g := r.g
-	tr := startTraffic(t, 0)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 8, func(s *weirv1.AnalysisTemplateSpec) { s.OnError = weirv1.ErrorActionPause })
 	r.create(r.rollout(4, setWeight(20), analysisStep()))
 	r.waitHealthy()
 
@@ -252,12 +251,8 @@ func TestBadTemplateIsSurfaced(t *testing.T) {
 // answers again the analysis takes its whole count and the release completes by itself
 // (issue 14, defect 11).
 func TestPrometheusOutageContinuesByItself(t *testing.T) {
-	r := newRelease(t)
+	r, tr := analysedRelease(t, 0, 6)
 	g := r.g
-	tr := startTraffic(t, 0)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 6)
 	r.create(r.rollout(2, setWeight(20), analysisStep()))
 	r.waitHealthy()
 

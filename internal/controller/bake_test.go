@@ -11,11 +11,7 @@ import (
 // bakingRelease is a Healthy canary of one step and a bake on the error rate, whose canary
 // answers errorRatePerMille 5xx; it returns the stable revision.
 func bakingRelease(t *testing.T, errorRatePerMille int64) (*release, string) {
-	r := newRelease(t)
-	tr := startTraffic(t, errorRatePerMille)
-	r.services()
-	r.route(nil)
-	r.errorRateTemplate(tr.prom.URL, 3)
+	r, _ := analysedRelease(t, errorRatePerMille, 3)
 	ro := r.rollout(2, setWeight(50))
 	ro.Spec.Strategy.Canary.PostPromotionAnalysis = analysisStep().Analysis
 	r.create(ro)
