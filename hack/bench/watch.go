@@ -240,23 +240,12 @@ func (r *recorder) onRollout(old, obj any) {
 	if a := ro.Status.Aborted; a != nil {
 		o.aborted, o.abortVerified = true, a.WeightVerifiedAt != nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old != nil {
-		prev := old.(*weirv1.Rollout)
-		if prev.ResourceVersion == ro.ResourceVersion {
-			return
-		}
-		r.count("Rollout", false, prev.Generation != ro.Generation)
+	record(r, "Rollout", old, ro, r.rollouts, keyOf(ro), o, func(prev *weirv1.Rollout) bool {
 		if prev.Generation == ro.Generation {
-			r.statusDiffs[statusDiff(&prev.Status, &ro.Status)]++
+			r.statusDiffs[statusDiff(&prev.Status, &ro.Status)]++ // what a status-only write changed
 		}
-	} else {
-		r.count("Rollout", true, false)
-	}
-	k := keyOf(ro)
-	r.rollouts[k] = append(r.rollouts[k], o)
-	r.notify()
+		return prev.Generation != ro.Generation
+	})
 }
 
 func (r *recorder) onRoute(old, obj any) {
@@ -280,20 +269,7 @@ func (r *recorder) onRoute(old, obj any) {
 			}
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old != nil {
-		prev := old.(*gatewayv1.HTTPRoute)
-		if prev.ResourceVersion == route.ResourceVersion {
-			return
-		}
-		r.count("HTTPRoute", false, prev.Generation != route.Generation)
-	} else {
-		r.count("HTTPRoute", true, false)
-	}
-	k := keyOf(route)
-	r.routes[k] = append(r.routes[k], o)
-	r.notify()
+	record(r, "HTTPRoute", old, route, r.routes, keyOf(route), o, func(prev *gatewayv1.HTTPRoute) bool { return prev.Generation != route.Generation })
 }
 
 func (r *recorder) onReplicaSet(old, obj any) {
@@ -308,24 +284,12 @@ func (r *recorder) onReplicaSet(old, obj any) {
 	now := time.Now()
 	o := rsObs{t: now, hash: rs.Labels[revision.HashLabel], replicas: ptr.Deref(rs.Spec.Replicas, 1),
 		available: rs.Status.AvailableReplicas, total: rs.Status.Replicas}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old != nil {
-		prev := old.(*appsv1.ReplicaSet)
-		if prev.ResourceVersion == rs.ResourceVersion {
-			return
-		}
+	record(r, "ReplicaSet", old, rs, r.rs, rs.Namespace+"/"+owner.Name, o, func(prev *appsv1.ReplicaSet) bool {
 		// Weir writes spec.replicas and the scale-down annotation; the ReplicaSet
 		// controller writes the status.
-		weir := ptr.Deref(prev.Spec.Replicas, 1) != ptr.Deref(rs.Spec.Replicas, 1) ||
+		return ptr.Deref(prev.Spec.Replicas, 1) != ptr.Deref(rs.Spec.Replicas, 1) ||
 			prev.Annotations[revision.ScaleDownAtAnnotation] != rs.Annotations[revision.ScaleDownAtAnnotation]
-		r.count("ReplicaSet", false, weir)
-	} else {
-		r.count("ReplicaSet", true, false)
-	}
-	k := rs.Namespace + "/" + owner.Name
-	r.rs[k] = append(r.rs[k], o)
-	r.notify()
+	})
 }
 
 func (r *recorder) onRun(old, obj any) {
@@ -338,20 +302,7 @@ func (r *recorder) onRun(old, obj any) {
 		o.successful += m.Successful
 		o.failed += m.Failed
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old != nil {
-		prev := old.(*weirv1.AnalysisRun)
-		if prev.ResourceVersion == run.ResourceVersion {
-			return
-		}
-		r.count("AnalysisRun", false, prev.Generation != run.Generation)
-	} else {
-		r.count("AnalysisRun", true, false)
-	}
-	k := keyOf(run)
-	r.runs[k] = append(r.runs[k], o)
-	r.notify()
+	record(r, "AnalysisRun", old, run, r.runs, keyOf(run), o, func(prev *weirv1.AnalysisRun) bool { return prev.Generation != run.Generation })
 }
 
 func (r *recorder) onService(old, obj any) {
@@ -360,19 +311,27 @@ func (r *recorder) onService(old, obj any) {
 		return
 	}
 	o := svcObs{t: time.Now(), hash: svc.Spec.Selector[revision.HashLabel]}
+	record(r, "Service", old, svc, r.svcs, keyOf(svc), o, func(prev *corev1.Service) bool {
+		return prev.Spec.Selector[revision.HashLabel] != svc.Spec.Selector[revision.HashLabel]
+	})
+}
+
+// record keeps one observation o of obj under key k and counts the change: a create (old is
+// nil), or an update Weir made when weirs says so (it may note more under the lock). An
+// update that changed nothing (a resync: the same resourceVersion) is dropped.
+func record[T metav1.Object, O any](r *recorder, kind string, old any, obj T, into map[string][]O, k string, o O, weirs func(prev T) bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old != nil {
-		prev := old.(*corev1.Service)
-		if prev.ResourceVersion == svc.ResourceVersion {
+		prev := old.(T)
+		if prev.GetResourceVersion() == obj.GetResourceVersion() {
 			return
 		}
-		r.count("Service", false, prev.Spec.Selector[revision.HashLabel] != svc.Spec.Selector[revision.HashLabel])
+		r.count(kind, false, weirs(prev))
 	} else {
-		r.count("Service", true, false)
+		r.count(kind, true, false)
 	}
-	k := keyOf(svc)
-	r.svcs[k] = append(r.svcs[k], o)
+	into[k] = append(into[k], o)
 	r.notify()
 }
 
