@@ -51,7 +51,7 @@ func (s *Stack) StartArgoCD(ctx context.Context) error {
 	}
 	a := &ArgoCD{bin: s.bin, logDir: s.LogDir}
 	s.ArgoCD = a
-	ports, err := freePorts(5)
+	ports, err := testenv.FreePorts(5)
 	if err != nil {
 		return err
 	}
@@ -139,22 +139,6 @@ func (a *ArgoCD) Stop() {
 	for i := len(a.procs) - 1; i >= 0; i-- {
 		a.procs[i].Stop()
 	}
-}
-
-func freePorts(n int) ([]int, error) {
-	seen := map[int]bool{}
-	var out []int
-	for len(out) < n {
-		p, err := testenv.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }
 
 // kubeconfigInNamespace writes a copy of path whose current context defaults to namespace ns.

@@ -127,14 +127,11 @@ func (s *Stack) build() error {
 
 // StartController starts weir-controller as its own process.
 func (s *Stack) StartController() error {
-	metrics, err := testenv.FreePort()
+	ports, err := testenv.FreePorts(2)
 	if err != nil {
 		return err
 	}
-	probes, err := testenv.FreePort()
-	if err != nil {
-		return err
-	}
+	metrics, probes := ports[0], ports[1]
 	s.controller, err = testenv.StartProcessEnv(filepath.Join(s.bin, "weir-controller"), s.LogDir, "weir-controller",
 		[]string{"KUBECONFIG=" + s.Env.Kubeconfig},
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),

@@ -20,17 +20,12 @@ const GatewayName = "public"
 // startTraefik runs Traefik out of cluster with the admin kubeconfig, as the Gateway API
 // implementation: it routes to Services by ClusterIP (native LB), which the node agent serves.
 func (s *Stack) startTraefik(ctx context.Context) error {
-	web, err := testenv.FreePort()
+	ports, err := testenv.FreePorts(3)
 	if err != nil {
 		return err
 	}
-	api, err := testenv.FreePort()
-	if err != nil {
-		return err
-	}
-	if s.metricsPort, err = testenv.FreePort(); err != nil {
-		return err
-	}
+	web, api := ports[0], ports[1]
+	s.metricsPort = ports[2]
 	s.GatewayPort = web
 	s.GatewayURL = fmt.Sprintf("http://127.0.0.1:%d", web)
 	s.TraefikAPI = fmt.Sprintf("http://127.0.0.1:%d", api)

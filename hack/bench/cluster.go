@@ -148,14 +148,11 @@ func buildController(dir string) (string, error) {
 
 // startController runs weir-controller at its default settings as its own process.
 func (cl *cluster) startController() error {
-	metrics, err := testenv.FreePort()
+	ports, err := testenv.FreePorts(2)
 	if err != nil {
 		return err
 	}
-	probes, err := testenv.FreePort()
-	if err != nil {
-		return err
-	}
+	metrics, probes := ports[0], ports[1]
 	cl.ctrlStarts++
 	name := "weir-controller"
 	if cl.ctrlStarts > 1 {

@@ -122,12 +122,7 @@ func TestFailingAnalysisAbortsByItself(t *testing.T) {
 	r.waitHealthy()
 
 	r.setImage("web:2")
-	g.Eventually(func() string {
-		if a := r.get().Status.Aborted; a != nil {
-			return a.Reason
-		}
-		return ""
-	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
 	ro := r.get()
 	g.Expect(ro.Status.Aborted.Message).To(And(ContainSubstring("error-rate"), ContainSubstring("result >= 0.05"), ContainSubstring("step 2/3 (weight 20)")))
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}))
@@ -182,12 +177,7 @@ func TestPrometheusOutagePausesNotAborts(t *testing.T) {
 	runName := r.releaseUntilMeasured("web:2")
 	tr.prom.Stop()
 
-	g.Eventually(func() string {
-		if p := r.get().Status.Paused; p != nil {
-			return p.Reason
-		}
-		return ""
-	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisError), func() string { return describe(r.get()) })
+	g.Eventually(r.pausedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisError), func() string { return describe(r.get()) })
 	ro := r.get()
 	g.Expect(ro.Status.Aborted).To(BeNil(), "a Prometheus outage never aborts a healthy release")
 	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhasePaused))

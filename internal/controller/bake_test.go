@@ -28,12 +28,7 @@ func TestFailedBakeSendsTrafficBack(t *testing.T) {
 	r.setImage("web:2")
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{0, 100}), "the bake has all traffic")
 	g.Expect(r.replicas()[stable]).To(Equal(int32(2)), "stable kept at full size during the bake")
-	g.Eventually(func() string {
-		if a := r.get().Status.Aborted; a != nil {
-			return a.Reason
-		}
-		return ""
-	}, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}), "all traffic back on stable")
 	ro := r.get()
 	g.Expect(ro.Status.StableRS).To(Equal(stable))

@@ -90,6 +90,17 @@ func TestBlueGreenAutoPromotion(t *testing.T) {
 	g.Expect(r.selector("web-active")).To(Equal(done.Status.StableRS))
 }
 
+// releasedBlueGreen is a Healthy blue-green Rollout of two pods with an error-rate analysis
+// (set by analysed) measuring count times, released to web:2; it returns the first revision.
+func (r *release) releasedBlueGreen(promURL string, count int32, analysed func(*weirv1.BlueGreenStrategy)) string {
+	r.blueGreenServices()
+	r.errorRateTemplate(promURL, count)
+	r.create(r.blueGreen(2, analysed))
+	v1 := r.waitHealthy().Status.StableRS
+	r.setImage("web:2")
+	return v1
+}
+
 // TestBlueGreenAnalysis: a failing pre-promotion analysis aborts before any user traffic
 // moves; a failing post-promotion analysis switches traffic straight back.
 func TestBlueGreenAnalysis(t *testing.T) {
@@ -97,11 +108,7 @@ func TestBlueGreenAnalysis(t *testing.T) {
 	t.Run("pre-promotion failure aborts, active untouched", func(t *testing.T) {
 		r := newRelease(t)
 		g := r.g
-		r.blueGreenServices()
-		r.errorRateTemplate(tr.prom.URL, 3)
-		r.create(r.blueGreen(2, func(b *weirv1.BlueGreenStrategy) { b.PrePromotionAnalysis = analysisStep().Analysis }))
-		v1 := r.waitHealthy().Status.StableRS
-		r.setImage("web:2")
+		v1 := r.releasedBlueGreen(tr.prom.URL, 3, func(b *weirv1.BlueGreenStrategy) { b.PrePromotionAnalysis = analysisStep().Analysis })
 		r.phaseIs(weirv1.PhaseDegraded)
 		ro := r.get()
 		g.Expect(ro.Status.Aborted.Reason).To(Equal(weirv1.ReasonAnalysisFailed))
@@ -112,11 +119,7 @@ func TestBlueGreenAnalysis(t *testing.T) {
 	t.Run("post-promotion failure switches back", func(t *testing.T) {
 		r := newRelease(t)
 		g := r.g
-		r.blueGreenServices()
-		r.errorRateTemplate(tr.prom.URL, 3)
-		r.create(r.blueGreen(2, func(b *weirv1.BlueGreenStrategy) { b.PostPromotionAnalysis = analysisStep().Analysis }))
-		v1 := r.waitHealthy().Status.StableRS
-		r.setImage("web:2")
+		v1 := r.releasedBlueGreen(tr.prom.URL, 3, func(b *weirv1.BlueGreenStrategy) { b.PostPromotionAnalysis = analysisStep().Analysis })
 		g.Eventually(func() *weirv1.BlueGreenStatus { return r.get().Status.BlueGreen }, timeout, poll).
 			Should(HaveField("SwitchedAt", Not(BeNil())))
 		r.phaseIs(weirv1.PhaseDegraded)

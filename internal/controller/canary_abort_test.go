@@ -22,11 +22,7 @@ import (
 func TestAbortVerifiesWeightZeroBeforeScalingDown(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	stable := r.healthyWith(4, setWeight(50), pause("")).Status.StableRS
-
-	r.setImage("web:2")
-	g.Eventually(func() weirv1.RolloutPhase { return r.get().Status.Phase }, timeout, poll).Should(Equal(weirv1.PhasePaused))
-	canary := r.get().Status.CurrentPodHash
+	stable, canary := r.pausedAtHalf()
 	g.Expect(r.weights()).To(Equal([2]int32{50, 50}))
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 4, canary: 2}))
 
@@ -292,10 +288,7 @@ func (r *release) routeObject() *gatewayv1.HTTPRoute {
 func TestScaleSubresourceResizesBothRevisions(t *testing.T) {
 	r := newRelease(t)
 	g := r.g
-	stable := r.healthyWith(4, setWeight(50), pause("")).Status.StableRS
-	r.setImage("web:2")
-	g.Eventually(func() weirv1.RolloutPhase { return r.get().Status.Phase }, timeout, poll).Should(Equal(weirv1.PhasePaused))
-	canary := r.get().Status.CurrentPodHash
+	stable, canary := r.pausedAtHalf()
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 4, canary: 2}))
 
 	scale := &autoscalingv1.Scale{}

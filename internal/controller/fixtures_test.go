@@ -105,6 +105,31 @@ func (r *release) promotedRun(image string) *weirv1.AnalysisRun {
 	return run
 }
 
+// abortedReason is the reason of the release's abort, "" while not aborted.
+func (r *release) abortedReason() string {
+	if a := r.get().Status.Aborted; a != nil {
+		return a.Reason
+	}
+	return ""
+}
+
+// pausedReason is the reason of the release's pause, "" while not paused.
+func (r *release) pausedReason() string {
+	if p := r.get().Status.Paused; p != nil {
+		return p.Reason
+	}
+	return ""
+}
+
+// pausedAtHalf is a Healthy Rollout of four pods released to web:2 and paused at weight 50;
+// it returns the stable and canary revisions.
+func (r *release) pausedAtHalf() (stable, canary string) {
+	stable = r.healthyWith(4, setWeight(50), pause("")).Status.StableRS
+	r.setImage("web:2")
+	r.phaseIs(weirv1.PhasePaused)
+	return stable, r.get().Status.CurrentPodHash
+}
+
 // setImage changes the pod template: a new revision.
 func (r *release) setImage(image string) {
 	r.g.Eventually(func() error { // Weir writes the status meanwhile: retry on conflict

@@ -68,11 +68,7 @@ func TestPauseDuringAnalysisNeverPasses(t *testing.T) {
 	t.Run("blue-green pre-promotion analysis", func(t *testing.T) {
 		r := newRelease(t)
 		g := r.g
-		r.blueGreenServices()
-		r.errorRateTemplate(tr.prom.URL, 5)
-		r.create(r.blueGreen(2, func(b *weirv1.BlueGreenStrategy) { b.PrePromotionAnalysis = analysisStep().Analysis }))
-		v1 := r.waitHealthy().Status.StableRS
-		r.setImage("web:2")
+		v1 := r.releasedBlueGreen(tr.prom.URL, 5, func(b *weirv1.BlueGreenStrategy) { b.PrePromotionAnalysis = analysisStep().Analysis })
 		name := r.pausedWhileRunning(func(ro *weirv1.Rollout) string { return ro.Status.BlueGreen.PrePromotionAnalysisRun })
 
 		g.Eventually(func() weirv1.AnalysisPhase { return r.runPhase(name) }, timeout, poll).Should(Equal(weirv1.AnalysisSuccessful))

@@ -55,13 +55,6 @@ func templateStep(name string, args ...weirv1.AnalysisRunArgument) weirv1.Canary
 		Templates: []weirv1.AnalysisTemplateRef{{TemplateName: name}}, Args: args}}
 }
 
-func (r *release) abortedReason() string {
-	if a := r.get().Status.Aborted; a != nil {
-		return a.Reason
-	}
-	return ""
-}
-
 // TestWebProviderPromotesAndAborts: a web metric reads the canary's error rate from a real
 // HTTP endpoint with a token from a Secret. At 0 the release completes; at 0.3 the next
 // release aborts by itself, traffic back to stable.

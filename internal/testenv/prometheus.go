@@ -96,6 +96,23 @@ func (p *Prometheus) Close() {
 	os.RemoveAll(p.dir)
 }
 
+// FreePorts are n different free loopback ports.
+func FreePorts(n int) ([]int, error) {
+	seen := map[int]bool{}
+	var out []int
+	for len(out) < n {
+		p, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // FreePort returns a TCP port free on 127.0.0.1 right now.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

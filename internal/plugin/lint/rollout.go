@@ -77,17 +77,24 @@ func checkSelector(spec *weirv1.RolloutSpec, add addFunc) {
 	}
 }
 
+// checkServices checks a strategy's two Services (stable and canary, active and preview):
+// both named, and not the same.
+func checkServices(strategy, first, second, a, b string, add addFunc) {
+	base := "spec.strategy." + strategy
+	if a == "" {
+		add(base+"."+first, "%s.%s is required", strategy, first)
+	}
+	if b == "" {
+		add(base+"."+second, "%s.%s is required", strategy, second)
+	}
+	if a != "" && a == b {
+		add(base+"."+second, "%s.%s and %s.%s must name different Services (both are %q)", strategy, first, strategy, second, a)
+	}
+}
+
 func checkCanary(c *weirv1.CanaryStrategy, add addFunc) {
 	const base = "spec.strategy.canary"
-	if c.StableService == "" {
-		add(base+".stableService", "canary.stableService is required")
-	}
-	if c.CanaryService == "" {
-		add(base+".canaryService", "canary.canaryService is required")
-	}
-	if c.StableService != "" && c.StableService == c.CanaryService {
-		add(base+".canaryService", "canary.stableService and canary.canaryService must name different Services (both are %q)", c.StableService)
-	}
+	checkServices("canary", "stableService", "canaryService", c.StableService, c.CanaryService, add)
 	checkIntOrPercent(base+".maxSurge", c.MaxSurge, add)
 	checkIntOrPercent(base+".maxUnavailable", c.MaxUnavailable, add)
 	// trafficRouting's own rules (gatewayAPI, at least one route, httpRoutes for header and
@@ -105,15 +112,7 @@ func checkCanary(c *weirv1.CanaryStrategy, add addFunc) {
 
 func checkBlueGreen(b *weirv1.BlueGreenStrategy, add addFunc) {
 	const base = "spec.strategy.blueGreen"
-	if b.ActiveService == "" {
-		add(base+".activeService", "blueGreen.activeService is required")
-	}
-	if b.PreviewService == "" {
-		add(base+".previewService", "blueGreen.previewService is required")
-	}
-	if b.ActiveService != "" && b.ActiveService == b.PreviewService {
-		add(base+".previewService", "blueGreen.activeService and blueGreen.previewService must name different Services (both are %q)", b.ActiveService)
-	}
+	checkServices("blueGreen", "activeService", "previewService", b.ActiveService, b.PreviewService, add)
 	if n := b.PreviewReplicaCount; n != nil && *n < 1 {
 		add(base+".previewReplicaCount", "previewReplicaCount must be at least 1, not %d", *n)
 	}
