@@ -336,35 +336,26 @@ func record[T metav1.Object, O any](r *recorder, kind string, old any, obj T, in
 }
 
 // Copies of a key's observations from since on.
-
 func (r *recorder) rolloutObs(k string, since time.Time) []roObs {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return after(r.rollouts[k], since, func(o roObs) time.Time { return o.t })
+	return observed(r, r.rollouts, k, since, func(o roObs) time.Time { return o.t })
 }
-
 func (r *recorder) routeObs(k string, since time.Time) []routeObs {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return after(r.routes[k], since, func(o routeObs) time.Time { return o.t })
+	return observed(r, r.routes, k, since, func(o routeObs) time.Time { return o.t })
 }
-
 func (r *recorder) rsObs(k string, since time.Time) []rsObs {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return after(r.rs[k], since, func(o rsObs) time.Time { return o.t })
+	return observed(r, r.rs, k, since, func(o rsObs) time.Time { return o.t })
 }
-
 func (r *recorder) runObs(k string, since time.Time) []runObs {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return after(r.runs[k], since, func(o runObs) time.Time { return o.t })
+	return observed(r, r.runs, k, since, func(o runObs) time.Time { return o.t })
+}
+func (r *recorder) svcObs(k string, since time.Time) []svcObs {
+	return observed(r, r.svcs, k, since, func(o svcObs) time.Time { return o.t })
 }
 
-func (r *recorder) svcObs(k string, since time.Time) []svcObs {
+func observed[O any](r *recorder, from map[string][]O, k string, since time.Time, at func(O) time.Time) []O {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return after(r.svcs[k], since, func(o svcObs) time.Time { return o.t })
+	return after(from[k], since, at)
 }
 
 func after[T any](xs []T, since time.Time, at func(T) time.Time) []T {

@@ -13,44 +13,44 @@ import (
 // Weir's own metrics, served with controller-runtime's on the manager's metrics endpoint
 // (--metrics-bind-address). docs/observability.md lists them with example alerts.
 var (
-	rolloutPhase = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "weir_rollout_phase",
-		Help: "1 for the Rollout's current phase (Progressing, Paused, Healthy, Degraded), 0 for the others.",
-	}, []string{"namespace", "rollout", "phase"})
-	rolloutReason = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "weir_rollout_reason",
-		Help: "1 for the reason of the Rollout's Ready condition (Healthy, WaitingForPods, ProgressDeadlineExceeded, ReleaseWindowClosed, …): one series per Rollout, what it is doing or waiting for.",
-	}, []string{"namespace", "rollout", "reason"})
-	rolloutStep = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "weir_rollout_step",
-		Help: "The step index a canary release is at (the number of steps once done), or a blue-green release's stage (0 preview, 1 switched, 2 done).",
-	}, []string{"namespace", "rollout"})
-	rolloutWeight = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "weir_rollout_canary_weight",
-		Help: "Percent of traffic for the canary (preview) Service: kind=desired is what Weir asks of the routes, kind=verified what every route reads back (-1 while they disagree or haven't accepted it).",
-	}, []string{"namespace", "rollout", "kind"})
-	rolloutAborts = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "weir_rollout_aborts_total",
-		Help: "Releases aborted, by reason (AnalysisFailed, AnalysisError, OperatorAbort, ProgressDeadlineExceeded).",
-	}, []string{"namespace", "rollout", "reason"})
+	rolloutPhase = gauge("weir_rollout_phase",
+		"1 for the Rollout's current phase (Progressing, Paused, Healthy, Degraded), 0 for the others.",
+		"namespace", "rollout", "phase")
+	rolloutReason = gauge("weir_rollout_reason",
+		"1 for the reason of the Rollout's Ready condition (Healthy, WaitingForPods, ProgressDeadlineExceeded, ReleaseWindowClosed, …): one series per Rollout, what it is doing or waiting for.",
+		"namespace", "rollout", "reason")
+	rolloutStep = gauge("weir_rollout_step",
+		"The step index a canary release is at (the number of steps once done), or a blue-green release's stage (0 preview, 1 switched, 2 done).",
+		"namespace", "rollout")
+	rolloutWeight = gauge("weir_rollout_canary_weight",
+		"Percent of traffic for the canary (preview) Service: kind=desired is what Weir asks of the routes, kind=verified what every route reads back (-1 while they disagree or haven't accepted it).",
+		"namespace", "rollout", "kind")
+	rolloutAborts = counter("weir_rollout_aborts_total",
+		"Releases aborted, by reason (AnalysisFailed, AnalysisError, OperatorAbort, ProgressDeadlineExceeded).",
+		"namespace", "rollout", "reason")
 	decisionSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "weir_decision_duration_seconds",
 		Help:    "Time the planner takes to decide one reconcile (the pure decision, without reading or writing).",
 		Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1 µs … 0.26 s
 	})
-	analysisMeasurements = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "weir_analysis_measurements_total",
-		Help: "Analysis measurements taken, by verdict (Successful, Failed, Inconclusive, Error, Pending for no data yet).",
-	}, []string{"namespace", "rollout", "metric", "phase"})
-	analysisValue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "weir_analysis_measurement_value",
-		Help: "The latest value a metric measured, when it was one number (the run it belongs to in the run label).",
-	}, []string{"namespace", "rollout", "run", "metric"})
-	analysisRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "weir_analysis_runs_total",
-		Help: "AnalysisRuns that ended, by verdict (Successful, Failed, Inconclusive, Error).",
-	}, []string{"namespace", "rollout", "phase"})
+	analysisMeasurements = counter("weir_analysis_measurements_total",
+		"Analysis measurements taken, by verdict (Successful, Failed, Inconclusive, Error, Pending for no data yet).",
+		"namespace", "rollout", "metric", "phase")
+	analysisValue = gauge("weir_analysis_measurement_value",
+		"The latest value a metric measured, when it was one number (the run it belongs to in the run label).",
+		"namespace", "rollout", "run", "metric")
+	analysisRuns = counter("weir_analysis_runs_total",
+		"AnalysisRuns that ended, by verdict (Successful, Failed, Inconclusive, Error).",
+		"namespace", "rollout", "phase")
 )
+
+func gauge(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+}
+
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
 
 // collectors are Weir's own metrics, registered with controller-runtime's registry.
 var collectors = []prometheus.Collector{rolloutPhase, rolloutReason, rolloutStep, rolloutWeight, rolloutAborts, decisionSeconds,
