@@ -55,6 +55,40 @@ func (s CanaryStep) Describe() string {
 	return "empty step"
 }
 
+// DefaultScaleDownDelaySeconds is how long an old or aborted revision stays up when the
+// strategy doesn't say (the CRD's default of scaleDownDelaySeconds and
+// abortScaleDownDelaySeconds).
+const DefaultScaleDownDelaySeconds int32 = 30
+
+// ScaleDownDelaySeconds is how long the old revision stays up after a release, in seconds.
+func (s RolloutStrategy) ScaleDownDelaySeconds() int32 {
+	switch {
+	case s.Canary != nil:
+		return orDefault(s.Canary.ScaleDownDelaySeconds)
+	case s.BlueGreen != nil:
+		return orDefault(s.BlueGreen.ScaleDownDelaySeconds)
+	}
+	return DefaultScaleDownDelaySeconds
+}
+
+// AbortScaleDownDelaySeconds is how long an aborted revision stays up, in seconds.
+func (s RolloutStrategy) AbortScaleDownDelaySeconds() int32 {
+	switch {
+	case s.Canary != nil:
+		return orDefault(s.Canary.AbortScaleDownDelaySeconds)
+	case s.BlueGreen != nil:
+		return orDefault(s.BlueGreen.AbortScaleDownDelaySeconds)
+	}
+	return DefaultScaleDownDelaySeconds
+}
+
+func orDefault(p *int32) int32 {
+	if p == nil {
+		return DefaultScaleDownDelaySeconds
+	}
+	return *p
+}
+
 // The defaults of a canary's surge and unavailability, as a Deployment's.
 const (
 	DefaultMaxSurge       = "25%"
@@ -70,3 +104,15 @@ const (
 	StageSwitched int32 = 1
 	StagesDone    int32 = 2
 )
+
+// DefaultProgressDeadlineSeconds bounds a waiting release when the spec doesn't say (the
+// CRD's default of progressDeadlineSeconds).
+const DefaultProgressDeadlineSeconds int32 = 600
+
+// ProgressDeadline is how long, in seconds, any waiting state of a release may last.
+func (s RolloutSpec) ProgressDeadline() int32 {
+	if s.ProgressDeadlineSeconds == nil {
+		return DefaultProgressDeadlineSeconds
+	}
+	return *s.ProgressDeadlineSeconds
+}

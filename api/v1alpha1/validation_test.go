@@ -338,3 +338,35 @@ func TestSelectorIsImmutable(t *testing.T) {
 		t.Fatalf("want a refusal naming spec.selector as immutable, got %v", err)
 	}
 }
+
+// TestDefaultsMatchTheCRD: the defaults the controller and the plugin assume for fields left
+// out (api/v1alpha1's constants) are the ones the API server fills in.
+func TestDefaultsMatchTheCRD(t *testing.T) {
+	ctx := context.Background()
+	r := validRollout("defaults")
+	r.Spec.ProgressDeadlineSeconds = nil
+	c := r.Spec.Strategy.Canary
+	c.ScaleDownDelaySeconds, c.AbortScaleDownDelaySeconds = nil, nil
+	if err := k8s.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	var got weirv1.Rollout
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(r), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int32{
+		"progressDeadlineSeconds":    weirv1.DefaultProgressDeadlineSeconds,
+		"scaleDownDelaySeconds":      weirv1.DefaultScaleDownDelaySeconds,
+		"abortScaleDownDelaySeconds": weirv1.DefaultScaleDownDelaySeconds,
+	}
+	have := map[string]*int32{
+		"progressDeadlineSeconds":    got.Spec.ProgressDeadlineSeconds,
+		"scaleDownDelaySeconds":      got.Spec.Strategy.Canary.ScaleDownDelaySeconds,
+		"abortScaleDownDelaySeconds": got.Spec.Strategy.Canary.AbortScaleDownDelaySeconds,
+	}
+	for field, v := range want {
+		if have[field] == nil || *have[field] != v {
+			t.Errorf("%s: the API server fills in %v, Weir assumes %d", field, have[field], v)
+		}
+	}
+}

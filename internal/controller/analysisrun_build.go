@@ -25,7 +25,7 @@ const (
 // traffic is verified on the routes.
 func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rollout, obs *observed, p planner.AnalysisRunPlan) (*weirv1.AnalysisRun, error) {
 	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionRetry, StartAt: ptr.To(metav1.NewTime(obs.input.Now)),
-		ProgressDeadlineSeconds: ptr.To(ptr.Deref(ro.Spec.ProgressDeadlineSeconds, 600))}
+		ProgressDeadlineSeconds: ptr.To(ro.Spec.ProgressDeadline())}
 	defaults := map[string]*string{}
 	for _, ref := range p.Analysis.Templates {
 		tmpl, err := r.template(ctx, ro.Namespace, ref)

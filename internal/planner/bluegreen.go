@@ -102,9 +102,9 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 		return
 	}
 	d.s.CurrentStepIndex = ptr.To(stagesDone)
-	d.keepUntil(stable, seconds(b.ScaleDownDelaySeconds, 30))
+	d.keepUntil(stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds()))
 	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is active; revision %s scales down in %s",
-		hash, stable, seconds(b.ScaleDownDelaySeconds, 30)))
+		hash, stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds())))
 	d.s.StableRS = hash
 	d.s.ProgressedAt = d.now()
 	d.blueGreenIdle(b)
@@ -215,5 +215,5 @@ func (d *decision) blueGreenAborted(b *weirv1.BlueGreenStrategy) {
 	d.s.BlueGreen.ActiveSelector = stable
 	d.setTraffic(b.TrafficRouting, 0, nil, nil)
 	d.verifySelector(b.TrafficRouting, b.ActiveService, stable)
-	d.scaleDownAborted(hash, seconds(b.AbortScaleDownDelaySeconds, 30))
+	d.scaleDownAborted(hash, seconds(d.r.Spec.Strategy.AbortScaleDownDelaySeconds()))
 }

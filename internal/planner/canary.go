@@ -282,9 +282,9 @@ func (d *decision) finish(c *weirv1.CanaryStrategy, canaryWant int32) {
 			fmt.Sprintf("final step: %d of %d pods of revision %s available", avail, canaryWant, hash))
 		return
 	}
-	d.keepUntil(stable, seconds(c.ScaleDownDelaySeconds, 30))
+	d.keepUntil(stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds()))
 	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is stable; revision %s scales down in %s",
-		hash, stable, seconds(c.ScaleDownDelaySeconds, 30)))
+		hash, stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds())))
 	d.s.StableRS = hash
 	d.s.ProgressedAt = d.now()
 	d.idle(c)
@@ -296,7 +296,7 @@ func (d *decision) aborted(c *weirv1.CanaryStrategy) {
 	d.plan.Scale[d.s.StableRS] = d.replicas
 	d.setTraffic(c.TrafficRouting, 0, nil, nil)
 	d.s.Canary.HeaderRoutes, d.s.Canary.MirrorRoutes = nil, nil
-	d.scaleDownAborted(d.in.CurrentHash, seconds(c.AbortScaleDownDelaySeconds, 30))
+	d.scaleDownAborted(d.in.CurrentHash, seconds(d.r.Spec.Strategy.AbortScaleDownDelaySeconds()))
 	if d.bakeStarted() {
 		// It failed with all traffic on it: not a release to retry as is.
 		d.message += fmt.Sprintf("; it failed its bake with all traffic: revert its change in Git ('kubectl weir undo %s' prints it)", d.r.Name)

@@ -322,9 +322,4 @@ func findCondition(conds []metav1.Condition, t string) *metav1.Condition {
 	return nil
 }
 
-func seconds(p *int32, def int32) time.Duration {
-	if p != nil {
-		return time.Duration(*p) * time.Second
-	}
-	return time.Duration(def) * time.Second
-}
+func seconds(n int32) time.Duration { return time.Duration(n) * time.Second }

@@ -39,7 +39,7 @@ func (d *decision) trackProgress() {
 	if !d.waiting {
 		return
 	}
-	limit := seconds(d.r.Spec.ProgressDeadlineSeconds, 600)
+	limit := seconds(d.r.Spec.ProgressDeadline())
 	deadline := d.s.ProgressedAt.Add(limit)
 	if d.in.Now.Before(deadline) {
 		// Watches wake the reconciler when pods or routes change; a look every few seconds

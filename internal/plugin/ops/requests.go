@@ -127,7 +127,7 @@ func Next(ro *weirv1.Rollout, action weirv1.RequestAction) string {
 		return unpause(s.Paused) + canaryPromotion(st, i, action == weirv1.RequestPromoteFull)
 	case weirv1.RequestAbort:
 		return fmt.Sprintf("all traffic goes back to %s revision %s; %s %s scales down %ds after that is verified. Retry later with 'kubectl weir retry %s'",
-			stableWord(st), st.StableHash, newWord(st), st.CurrentHash, abortDelay(ro), ro.Name)
+			stableWord(st), st.StableHash, newWord(st), st.CurrentHash, ro.Spec.Strategy.AbortScaleDownDelaySeconds(), ro.Name)
 	case weirv1.RequestRetry:
 		return fmt.Sprintf("the release of revision %s starts again from %s", st.CurrentHash, st.Describe(0))
 	case weirv1.RequestPause:
@@ -163,7 +163,7 @@ func canaryPromotion(st state.State, i int, full bool) string {
 
 func blueGreenPromotion(st state.State, i int, full bool) string {
 	b := st.Rollout.Spec.Strategy.BlueGreen
-	after := fmt.Sprintf("revision %s stays up %ds, then scales down", st.StableHash, delaySeconds(b.ScaleDownDelaySeconds))
+	after := fmt.Sprintf("revision %s stays up %ds, then scales down", st.StableHash, st.Rollout.Spec.Strategy.ScaleDownDelaySeconds())
 	switch {
 	case full:
 		return fmt.Sprintf("%s → done: traffic switches to revision %s once all its pods are available, skipping any pre- or post-promotion analysis; %s",
@@ -185,20 +185,6 @@ func waitingAnalysis(s weirv1.RolloutStatus) bool {
 	return b != nil && (b.PrePromotionAnalysisRun != "" || b.PostPromotionAnalysisRun != "")
 }
 
-func abortDelay(ro *weirv1.Rollout) int32 {
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		return delaySeconds(c.AbortScaleDownDelaySeconds)
-	}
-	return delaySeconds(ro.Spec.Strategy.BlueGreen.AbortScaleDownDelaySeconds)
-}
-
-// delaySeconds is a delay field with the CRD's default of 30 seconds.
-func delaySeconds(p *int32) int32 {
-	if p == nil {
-		return 30
-	}
-	return *p
-}
 
 // stableWord and newWord name the two revisions as the strategy does.
 func stableWord(st state.State) string {
