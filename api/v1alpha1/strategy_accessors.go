@@ -62,24 +62,24 @@ const DefaultScaleDownDelaySeconds int32 = 30
 
 // ScaleDownDelaySeconds is how long the old revision stays up after a release, in seconds.
 func (s RolloutStrategy) ScaleDownDelaySeconds() int32 {
-	switch {
-	case s.Canary != nil:
-		return orDefault(s.Canary.ScaleDownDelaySeconds)
-	case s.BlueGreen != nil:
-		return orDefault(s.BlueGreen.ScaleDownDelaySeconds)
-	}
-	return DefaultScaleDownDelaySeconds
+	after, _ := s.delays()
+	return orDefault(after)
 }
 
 // AbortScaleDownDelaySeconds is how long an aborted revision stays up, in seconds.
 func (s RolloutStrategy) AbortScaleDownDelaySeconds() int32 {
+	_, abort := s.delays()
+	return orDefault(abort)
+}
+
+func (s RolloutStrategy) delays() (after, abort *int32) {
 	switch {
 	case s.Canary != nil:
-		return orDefault(s.Canary.AbortScaleDownDelaySeconds)
+		return s.Canary.ScaleDownDelaySeconds, s.Canary.AbortScaleDownDelaySeconds
 	case s.BlueGreen != nil:
-		return orDefault(s.BlueGreen.AbortScaleDownDelaySeconds)
+		return s.BlueGreen.ScaleDownDelaySeconds, s.BlueGreen.AbortScaleDownDelaySeconds
 	}
-	return DefaultScaleDownDelaySeconds
+	return nil, nil
 }
 
 func orDefault(p *int32) int32 {

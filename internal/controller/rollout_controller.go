@@ -311,20 +311,14 @@ func (r *RolloutReconciler) rolloutsOf(ctx context.Context, ns string, keep func
 // ClusterAnalysisTemplate that changed (a fixed template unblocks them at once, not at the
 // next minute's recheck).
 func (r *RolloutReconciler) rolloutsUsingClusterTemplate(ctx context.Context, o client.Object) []reconcile.Request {
-	var list weirv1.RolloutList
-	if err := r.Client.List(ctx, &list); err != nil {
-		return nil
-	}
-	var reqs []reconcile.Request
-	for _, ro := range list.Items {
-		for _, a := range analysesOf(&ro) {
+	return r.rolloutsOf(ctx, "", func(ro *weirv1.Rollout) bool {
+		for _, a := range analysesOf(ro) {
 			if usesClusterTemplate(a.analysis, o.GetName()) {
-				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
-				break
+				return true
 			}
 		}
-	}
-	return reqs
+		return false
+	})
 }
 
 func usesClusterTemplate(a weirv1.RolloutAnalysis, name string) bool {

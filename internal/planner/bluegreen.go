@@ -22,17 +22,7 @@ func (d *decision) blueGreen() {
 	if d.s.BlueGreen == nil {
 		d.s.BlueGreen = &weirv1.BlueGreenStatus{}
 	}
-	if !d.begin(b.ActiveService, b.PreviewService, b.TrafficRouting, int(stagesDone)) {
-		return
-	}
-	if d.in.CurrentHash == d.s.StableRS {
-		d.blueGreenIdle(b)
-		return
-	}
-	if d.s.Aborted == nil && d.policyHolds(func() { d.blueGreenIdle(b) }) {
-		return
-	}
-	d.blueGreenRelease(b)
+	d.strategy(int(stagesDone), func() { d.blueGreenIdle(b) }, func() { d.blueGreenRelease(b) })
 }
 
 // blueGreenIdle: the active revision behind both Services.
@@ -102,11 +92,7 @@ func (d *decision) blueGreenRelease(b *weirv1.BlueGreenStrategy) {
 		return
 	}
 	d.s.CurrentStepIndex = ptr.To(stagesDone)
-	d.keepUntil(stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds()))
-	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is active; revision %s scales down in %s",
-		hash, stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds())))
-	d.s.StableRS = hash
-	d.s.ProgressedAt = d.now()
+	d.complete(hash, stable, "active")
 	d.blueGreenIdle(b)
 }
 

@@ -14,17 +14,24 @@ func (d *decision) canary() {
 	if d.s.Canary == nil {
 		d.s.Canary = &weirv1.CanaryStatus{}
 	}
-	if !d.begin(c.StableService, c.CanaryService, c.TrafficRouting, len(c.Steps)) {
+	d.strategy(len(c.Steps), func() { d.idle(c) }, func() { d.release(c) })
+}
+
+// strategy runs either strategy over its stages: the start of every decision (begin), then
+// its idle state when there is no release or the policies hold it, else the release.
+func (d *decision) strategy(stages int, idle, release func()) {
+	stable, other := d.r.Spec.Strategy.Services()
+	if !d.begin(stable, other, d.r.Spec.Strategy.TrafficRouting(), stages) {
 		return
 	}
 	if d.in.CurrentHash == d.s.StableRS {
-		d.idle(c)
+		idle()
 		return
 	}
-	if d.s.Aborted == nil && d.policyHolds(func() { d.idle(c) }) {
+	if d.s.Aborted == nil && d.policyHolds(idle) {
 		return
 	}
-	d.release(c)
+	release()
 }
 
 // idle is the canary's state without a release.
@@ -282,12 +289,18 @@ func (d *decision) finish(c *weirv1.CanaryStrategy, canaryWant int32) {
 			fmt.Sprintf("final step: %d of %d pods of revision %s available", avail, canaryWant, hash))
 		return
 	}
-	d.keepUntil(stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds()))
-	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is stable; revision %s scales down in %s",
-		hash, stable, seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds())))
+	d.complete(hash, stable, "stable")
+	d.idle(c)
+}
+
+// complete ends a release: hash is the new stable (blue-green: active) revision, and the old
+// one stays up scaleDownDelaySeconds.
+func (d *decision) complete(hash, old, word string) {
+	delay := seconds(d.r.Spec.Strategy.ScaleDownDelaySeconds())
+	d.keepUntil(old, delay)
+	d.plan.event("ReleaseCompleted", fmt.Sprintf("revision %s is %s; revision %s scales down in %s", hash, word, old, delay))
 	d.s.StableRS = hash
 	d.s.ProgressedAt = d.now()
-	d.idle(c)
 }
 
 // aborted keeps all traffic on stable; the canary scales down only after weight 0 was read
