@@ -185,7 +185,6 @@ func waitingAnalysis(s weirv1.RolloutStatus) bool {
 	return b != nil && (b.PrePromotionAnalysisRun != "" || b.PostPromotionAnalysisRun != "")
 }
 
-
 // stableWord and newWord name the two revisions as the strategy does.
 func stableWord(st state.State) string {
 	if st.BlueGreen {
