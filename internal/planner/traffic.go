@@ -99,28 +99,26 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 }
 
 // holdUnresolved keeps the canary weight where the routes have it while a gateway reports a
-// backend it can't resolve: traffic may go back to stable, never further to the canary.
-// unresolved is the first such route.
+// backend it can't resolve: traffic may go back to stable, never further to the canary (a
+// route whose weights can't be read counts as 0). unresolved is the first such route.
 func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *Route) {
 	var unresolved *Route
-	floor := want.Canary
-	for i, route := range d.in.Routes {
-		if route.Unresolved == "" {
-			continue
-		}
-		if unresolved == nil {
+	for i := range d.in.Routes {
+		if d.in.Routes[i].Unresolved != "" {
 			unresolved = &d.in.Routes[i]
+			break
 		}
+	}
+	if unresolved == nil {
+		return want, nil
+	}
+	floor := want.Canary
+	for _, route := range d.in.Routes {
 		have := int32(0)
 		if route.Weights != nil {
 			have = route.Weights.Canary
 		}
 		floor = min(floor, have)
-	}
-	for _, route := range d.in.Routes { // every route, so they all end up agreeing
-		if unresolved != nil && route.Weights != nil {
-			floor = min(floor, route.Weights.Canary)
-		}
 	}
 	return weirv1.WeightPair{Stable: 100 - floor, Canary: floor}, unresolved
 }
