@@ -117,7 +117,7 @@ func create(ctx context.Context, req provider.Request, name string) (*batchv1.Jo
 		labels[k] = v
 	}
 	labels[weirv1.MeasurementRunLabel] = req.Run.Name
-	labels[weirv1.MeasurementMetricLabel] = req.Metric.Name
+	labels[weirv1.MeasurementMetricLabel] = dnsLabel(req.Metric.Name)
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: req.Run.Namespace, Labels: labels, Annotations: meta.Annotations,
@@ -163,14 +163,30 @@ func renderSpec(spec batchv1.JobSpec, args map[string]string) (batchv1.JobSpec, 
 	return out, nil
 }
 
-// JobName is the Job of a run's metric's seq-th measurement: readable, and at most 63
-// characters (a hash of the whole keeps long names apart).
+// JobName is the Job of a run's metric's seq-th measurement: readable, a valid object name
+// whatever the metric is called, and at most 63 characters (a hash of the whole keeps long
+// names apart).
 func JobName(run, metric string, seq int32) string {
-	name := fmt.Sprintf("%s-%s-%d", run, metric, seq)
+	name := fmt.Sprintf("%s-%s-%d", run, dnsLabel(metric), seq)
 	if len(name) <= 63 {
-		return strings.ToLower(name)
+		return name
 	}
 	sum := sha256.Sum256([]byte(name))
 	suffix := fmt.Sprintf("-%d-%s", seq, hex.EncodeToString(sum[:])[:8])
-	return strings.TrimRight(strings.ToLower(name[:63-len(suffix)]), "-.") + suffix
+	return strings.TrimRight(name[:63-len(suffix)], "-.") + suffix
+}
+
+// dnsLabel is s in the characters an object name and a label value both allow: lower-case
+// letters, digits and '-'.
+func dnsLabel(s string) string {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, s)
+	return strings.Trim(out, "-")
 }

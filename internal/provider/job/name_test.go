@@ -12,6 +12,9 @@ func TestJobName(t *testing.T) {
 	if got := JobName("web-6d4f-2-1", "smoke", 3); got != "web-6d4f-2-1-smoke-3" {
 		t.Errorf("short name %q", got)
 	}
+	if got := JobName("web-6d4f-2-1", "Smoke_Test v2", 1); got != "web-6d4f-2-1-smoke-test-v2-1" {
+		t.Errorf("a metric name with characters no object name allows: %q", got)
+	}
 	long := strings.Repeat("checkout-service-", 4)
 	a, b := JobName(long+"a", "smoke-test", 12), JobName(long+"b", "smoke-test", 12)
 	if len(a) > 63 || a == b || !strings.HasSuffix(a, "-12-"+a[len(a)-8:]) {
