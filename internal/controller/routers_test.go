@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -136,5 +135,5 @@ func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
 	}, timeout, poll).Should(Succeed())
 	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{50, 50}))
 	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(ContainSubstring("until promoted"))
-	g.Expect(strings.Contains(r.get().Status.Message, "resolve")).To(BeFalse())
+	g.Expect(r.get().Status.Message).NotTo(ContainSubstring("resolve"))
 }
