@@ -121,9 +121,11 @@ func create(ctx context.Context, req provider.Request, name string) (*batchv1.Jo
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: req.Run.Namespace, Labels: labels, Annotations: meta.Annotations,
+			// No blockOwnerDeletion: where OwnerReferencesPermissionEnforcement is on it would need
+			// update on analysisruns/finalizers, and the run's deletion needn't wait for its Jobs.
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: weirv1.GroupVersion.String(), Kind: "AnalysisRun", Name: req.Run.Name, UID: req.Run.UID,
-				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+				Controller: ptr.To(true),
 			}},
 		},
 		Spec: spec,
