@@ -23,7 +23,9 @@ import (
 // provider: each metric's is found in the registry.
 type AnalysisRunReconciler struct {
 	Client client.Client
-	Now    func() time.Time
+	// APIReader reads what Weir doesn't cache (Secrets).
+	APIReader client.Reader
+	Now       func() time.Time
 	// Allowed are the address prefixes each provider may reach, by provider name.
 	Allowed map[string]provider.AllowList
 }
@@ -165,7 +167,7 @@ func (r *AnalysisRunReconciler) stopProviders(ctx context.Context, run *weirv1.A
 }
 
 func (r *AnalysisRunReconciler) env() *provider.Env {
-	return &provider.Env{Client: r.Client, Allowed: r.Allowed}
+	return &provider.Env{Client: r.Client, Secrets: r.APIReader, Allowed: r.Allowed}
 }
 
 func minWait(a, b time.Duration) time.Duration {
@@ -190,6 +192,9 @@ func metricResult(status *weirv1.AnalysisRunStatus, metric weirv1.Metric) *weirv
 func (r *AnalysisRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		// Its own status writes don't wake it: it requeues itself for the next measurement.

@@ -61,7 +61,7 @@ func controlPlane(t testing.TB) *testenv.Env {
 func startWeir(env *testenv.Env) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	stopWeir = cancel
-	return env.StartWeir(ctx, controller.CacheOptions())
+	return env.StartWeir(ctx, controller.CacheOptionsFor(controller.Scope{})) // as an install without --instance-id
 }
 
 // ensureNamespace creates a namespace for real (a chart's target, or a watched namespace).

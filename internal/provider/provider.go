@@ -78,6 +78,9 @@ type Outcome struct {
 // Env is what the installation gives providers.
 type Env struct {
 	Client client.Client
+	// Secrets reads Secrets straight from the API server: the chart grants get on Secrets,
+	// not the list and watch a cache would need, and Weir keeps no Secret in memory.
+	Secrets client.Reader
 	// Allowed are the address prefixes a provider may reach, by provider name; a provider
 	// without a list may reach any address.
 	Allowed map[string]AllowList
@@ -108,8 +111,11 @@ func (e *Env) Check(provider, address string) error {
 
 // Secret reads a Secret in ns; a missing one is a provider error naming it.
 func (e *Env) Secret(ctx context.Context, ns, name, purpose string) (*corev1.Secret, error) {
+	if e.Secrets == nil {
+		return nil, fmt.Errorf("%s Secret %s: this installation reads no Secrets", purpose, name)
+	}
 	var secret corev1.Secret
-	if err := e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &secret); err != nil {
+	if err := e.Secrets.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &secret); err != nil {
 		return nil, fmt.Errorf("%s Secret %s: %w", purpose, name, err)
 	}
 	return &secret, nil
