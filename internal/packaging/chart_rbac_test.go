@@ -93,7 +93,7 @@ func TestControllerWorksWithTheChartsRBAC(t *testing.T) {
 			}}},
 			{Name: "smoke", Provider: weirv1.MetricProvider{Job: &weirv1.JobProvider{Spec: batchv1.JobSpec{
 				BackoffLimit: ptr.To[int32](0),
-				Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "smoke", Image: "smoke:1"}}}},
+				Template:     corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "smoke", Image: "smoke:1"}}}},
 			}}}},
 		}},
 	})).To(Succeed())
