@@ -15,6 +15,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/scheme"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -71,7 +72,7 @@ func main() {
 	// queue behind the rate limiter; Weir writes only what changed, so a higher cap is safe.
 	cfg.QPS, cfg.Burst = float32(qps), burst
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        controller.NewScheme(),
+		Scheme:                        scheme.New(),
 		Cache:                         controller.CacheOptionsFor(controller.Scope{Namespaces: split(watchNamespaces), InstanceID: instanceID}),
 		Metrics:                       metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:        probeAddr,

@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -17,11 +16,7 @@ import (
 	"github.com/weir-dev/weir/internal/provider/prometheus"
 	"github.com/weir-dev/weir/internal/provider/web"
 	"github.com/weir-dev/weir/internal/revision"
-	"github.com/weir-dev/weir/internal/scheme"
 )
-
-// NewScheme knows the kinds Weir reads and writes.
-func NewScheme() *runtime.Scheme { return scheme.New() }
 
 // InstanceIDLabel on a Rollout assigns it to the controller started with that --instance-id;
 // controllers without one leave such Rollouts alone (several Weir installations can share a

@@ -21,6 +21,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/scheme"
 	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
@@ -49,7 +50,7 @@ func TestControllerWorksWithTheChartsRBAC(t *testing.T) {
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + weirNamespace + ":" + sa,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + weirNamespace, "system:authenticated"}}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 controller.NewScheme(),
+		Scheme:                 scheme.New(),
 		Cache:                  controller.CacheOptionsFor(controller.Scope{InstanceID: instance}),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",

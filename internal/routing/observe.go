@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
@@ -36,10 +37,14 @@ func ObserveRoute(out planner.Route, r Route, ref weirv1.RouteRef, b Backends) (
 	return out, touched
 }
 
-// ApplyRules converts a route's rules to their apply configurations (AC), which have the
-// API type's JSON shape: one round trip converts them whole, every field kept.
-func ApplyRules[AC any](kind, name string, rules any) ([]*AC, error) {
-	raw, err := json.Marshal(rules)
+// ApplyRules converts the rules a route should have (want) to their apply configurations
+// (AC), which have the API type's JSON shape: one round trip converts them whole, every
+// field kept. It returns nil when the route has them already (have).
+func ApplyRules[AC any](kind, name string, want, have any) ([]*AC, error) {
+	if equality.Semantic.DeepEqual(want, have) {
+		return nil, nil
+	}
+	raw, err := json.Marshal(want)
 	if err != nil {
 		return nil, err
 	}

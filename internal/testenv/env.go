@@ -54,9 +54,6 @@ type Env struct {
 	procs []*Process
 }
 
-// NewScheme knows core Kubernetes kinds, Gateway API v1 and Weir's kinds.
-func NewScheme() *runtime.Scheme { return scheme.New() }
-
 // Start brings up the control plane. Call Stop when done, also on failure paths.
 func Start(opts Options) (*Env, error) {
 	root, err := RepoRoot()
@@ -75,7 +72,7 @@ func Start(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Scheme: NewScheme(), LogDir: logDir}
+	e := &Env{Scheme: scheme.New(), LogDir: logDir}
 	e.env = &envtest.Environment{
 		BinaryAssetsDirectory: bin,
 		CRDInstallOptions: envtest.CRDInstallOptions{

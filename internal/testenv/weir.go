@@ -12,6 +12,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/weir-dev/weir/internal/controller"
+	"github.com/weir-dev/weir/internal/scheme"
 )
 
 // StartWeir runs Weir's reconcilers in this process against the environment, with the
@@ -24,7 +25,7 @@ func (e *Env) StartWeir(ctx context.Context, cacheOpts cache.Options) error {
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(level)))
 	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
-		Scheme:                 controller.NewScheme(),
+		Scheme:                 scheme.New(),
 		Cache:                  cacheOpts,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",

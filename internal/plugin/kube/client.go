@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	authnv1 "k8s.io/api/authentication/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,9 +17,6 @@ import (
 
 // FallbackUser is written as the requester when nobody can be named.
 const FallbackUser = "kubectl-weir"
-
-// Scheme knows the kinds the plugin reads: core and apps, Gateway API v1 and Weir's.
-func Scheme() *runtime.Scheme { return scheme.New() }
 
 // Cluster is a connection made from the standard kubectl flags.
 type Cluster struct {
@@ -46,7 +42,7 @@ func Connect(flags *genericclioptions.ConfigFlags, userAgent string) (*Cluster, 
 	if err != nil {
 		return nil, fmt.Errorf("reading the namespace from kubeconfig: %w", err)
 	}
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: Scheme()})
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme.New()})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the API server: %w", err)
 	}

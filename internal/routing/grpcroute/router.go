@@ -4,7 +4,6 @@
 package grpcroute
 
 import (
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -52,11 +51,11 @@ func (Router) Apply(obj client.Object, ref weirv1.RouteRef, b routing.Backends, 
 	for _, i := range touched {
 		routing.SetWeights(view(&rules[i]), route.Namespace, b, t.Weights)
 	}
-	if problem != "" || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
+	if problem != "" {
 		return nil, nil
 	}
-	typed, err := routing.ApplyRules[gatewayac.GRPCRouteRuleApplyConfiguration](Kind, route.Name, rules)
-	if err != nil {
+	typed, err := routing.ApplyRules[gatewayac.GRPCRouteRuleApplyConfiguration](Kind, route.Name, rules, route.Spec.Rules)
+	if typed == nil || err != nil {
 		return nil, err
 	}
 	return gatewayac.GRPCRoute(route.Name, route.Namespace).

@@ -3,7 +3,6 @@
 package httproute
 
 import (
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -38,11 +37,11 @@ func (Router) Observe(obj client.Object, ref weirv1.RouteRef, b routing.Backends
 func (Router) Apply(obj client.Object, ref weirv1.RouteRef, b routing.Backends, t planner.Traffic) (runtime.ApplyConfiguration, error) {
 	route := obj.(*gatewayv1.HTTPRoute)
 	rules, ok := DesiredRules(route, ref, b, t)
-	if !ok || equality.Semantic.DeepEqual(rules, route.Spec.Rules) {
+	if !ok {
 		return nil, nil
 	}
-	typed, err := routing.ApplyRules[gatewayac.HTTPRouteRuleApplyConfiguration](Kind, route.Name, rules)
-	if err != nil {
+	typed, err := routing.ApplyRules[gatewayac.HTTPRouteRuleApplyConfiguration](Kind, route.Name, rules, route.Spec.Rules)
+	if typed == nil || err != nil {
 		return nil, err
 	}
 	return gatewayac.HTTPRoute(route.Name, route.Namespace).
