@@ -153,7 +153,7 @@ func failingMeasurementTime(app stack.App) time.Time {
 var _ = Describe("resilience", func() {
 	It("resumes at the same step with the same weights after the controller is killed", func() {
 		app := deploy(func(stack.App) []weirv1.CanaryStep {
-			return []weirv1.CanaryStep{setWeight(30), {Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration("20s"))}},
+			return []weirv1.CanaryStep{setWeight(30), {Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.PauseDuration("20s"))}},
 				setWeight(60), pauseUntilPromoted()}
 		})
 		Expect(app.Release(ctx, env.Client, "demoapp:v2", "")).To(Succeed())

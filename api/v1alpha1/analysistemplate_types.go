@@ -64,20 +64,14 @@ type Metric struct {
 	// +kubebuilder:validation:MaxLength=63
 	Name string `json:"name"`
 
-	// Interval between measurements. Without it and without count, one measurement.
-	// +optional
-	Interval Duration `json:"interval,omitempty"`
-
 	// InitialDelay before the first measurement, counted from when the step's traffic weight
 	// is verified on the routes.
 	// +optional
 	InitialDelay Duration `json:"initialDelay,omitempty"`
 
-	// Count is how many measurements to take. Unset with an interval: measure until the
-	// rollout step that owns the run ends.
-	// +kubebuilder:validation:Minimum=1
-	// +optional
-	Count *int32 `json:"count,omitempty"`
+	// MetricSettings are the count, interval and limits; an analysis of a Rollout may
+	// override them (spec.strategy…analysis.settings).
+	MetricSettings `json:",inline"`
 
 	// SuccessCondition is a CEL expression over `result` (a number, or a list of numbers for
 	// a vector) that is true when the measurement is good, e.g. `result < 0.05`.
@@ -92,28 +86,6 @@ type Metric struct {
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	FailureCondition string `json:"failureCondition,omitempty"`
-
-	// FailureLimit is how many Failed measurements the metric tolerates (default 0).
-	// +kubebuilder:validation:Minimum=0
-	// +optional
-	FailureLimit *int32 `json:"failureLimit,omitempty"`
-
-	// ConsecutiveFailureLimit fails the metric after this many Failed measurements in a row.
-	// +kubebuilder:validation:Minimum=1
-	// +optional
-	ConsecutiveFailureLimit *int32 `json:"consecutiveFailureLimit,omitempty"`
-
-	// InconclusiveLimit is how many Inconclusive measurements the metric tolerates before
-	// it becomes Inconclusive (default 0).
-	// +kubebuilder:validation:Minimum=0
-	// +optional
-	InconclusiveLimit *int32 `json:"inconclusiveLimit,omitempty"`
-
-	// ConsecutiveErrorLimit is how many provider errors in a row make the metric Error
-	// (default 5, with backoff between attempts).
-	// +kubebuilder:validation:Minimum=1
-	// +optional
-	ConsecutiveErrorLimit *int32 `json:"consecutiveErrorLimit,omitempty"`
 
 	// OnNoData is the verdict of a measurement with an empty result or NaN: Inconclusive
 	// (default), Failure, Success, or Wait (measure again without counting).
@@ -354,4 +326,40 @@ type ClusterAnalysisTemplateList struct {
 func init() {
 	SchemeBuilder.Register(&AnalysisTemplate{}, &AnalysisTemplateList{},
 		&ClusterAnalysisTemplate{}, &ClusterAnalysisTemplateList{})
+}
+
+// MetricSettings are how often a metric measures and how many bad measurements it tolerates:
+// a template's own, or an analysis's override of them for every metric it runs.
+type MetricSettings struct {
+	// Interval between measurements. Without it and without count, one measurement.
+	// +optional
+	Interval Duration `json:"interval,omitempty"`
+
+	// Count is how many measurements to take. Unset with an interval: measure until the
+	// rollout step that owns the run ends.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Count *int32 `json:"count,omitempty"`
+
+	// FailureLimit is how many Failed measurements the metric tolerates (default 0).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	FailureLimit *int32 `json:"failureLimit,omitempty"`
+
+	// ConsecutiveFailureLimit fails the metric after this many Failed measurements in a row.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ConsecutiveFailureLimit *int32 `json:"consecutiveFailureLimit,omitempty"`
+
+	// InconclusiveLimit is how many Inconclusive measurements the metric tolerates before
+	// it becomes Inconclusive (default 0).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	InconclusiveLimit *int32 `json:"inconclusiveLimit,omitempty"`
+
+	// ConsecutiveErrorLimit is how many provider errors in a row make the metric Error
+	// (default 5, with backoff between attempts).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	ConsecutiveErrorLimit *int32 `json:"consecutiveErrorLimit,omitempty"`
 }

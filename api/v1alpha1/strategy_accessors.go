@@ -51,8 +51,22 @@ func (s CanaryStep) Describe() string {
 		return "setHeaderRoute " + s.SetHeaderRoute.Name
 	case s.SetMirrorRoute != nil:
 		return "setMirrorRoute " + s.SetMirrorRoute.Name
+	case s.SetCanaryScale != nil:
+		return s.SetCanaryScale.Describe()
 	}
 	return "empty step"
+}
+
+// Describe says what a setCanaryScale step does: "setCanaryScale 2 pods", "setCanaryScale
+// 25%", "setCanaryScale matchTrafficWeight".
+func (c SetCanaryScale) Describe() string {
+	switch {
+	case c.Replicas != nil:
+		return fmt.Sprintf("setCanaryScale %d pods", *c.Replicas)
+	case c.Weight != nil:
+		return fmt.Sprintf("setCanaryScale %d%%", *c.Weight)
+	}
+	return "setCanaryScale matchTrafficWeight"
 }
 
 // DefaultScaleDownDelaySeconds is how long an old or aborted revision stays up when the

@@ -12,6 +12,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.analysis) || !has(self.analysis.startingStep) || !has(self.steps) || self.analysis.startingStep <= size(self.steps)",message="canary.analysis.startingStep must not be greater than the number of steps",fieldPath=".analysis.startingStep"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxSurge) || !has(self.maxUnavailable) || !(string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="canary.maxSurge and canary.maxUnavailable can't both be 0: no pod could ever be replaced",fieldPath=".maxUnavailable"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setHeaderRoute) || has(s.setMirrorRoute)) || (has(self.trafficRouting) && has(self.trafficRouting.gatewayAPI) && has(self.trafficRouting.gatewayAPI.httpRoutes) && size(self.trafficRouting.gatewayAPI.httpRoutes) > 0)",message="setHeaderRoute and setMirrorRoute steps need canary.trafficRouting with httpRoutes (grpcRoutes carry weights only)",fieldPath=".trafficRouting"
+// +kubebuilder:validation:XValidation:rule="!has(self.steps) || !self.steps.exists(s, has(s.setCanaryScale)) || has(self.trafficRouting)",message="setCanaryScale steps need canary.trafficRouting: without routes the canary's share of pods is its share of traffic",fieldPath=".trafficRouting"
 type CanaryStrategy struct {
 	// StableService is the Service that selects the stable revision's pods.
 	// +kubebuilder:validation:MinLength=1
@@ -119,7 +120,7 @@ type RouteRef struct {
 
 // CanaryStep is one step of a canary release: exactly one action.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis), has(self.setHeaderRoute), has(self.setMirrorRoute)].filter(x, x).size() == 1",message="a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute"
+// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis), has(self.setHeaderRoute), has(self.setMirrorRoute), has(self.setCanaryScale)].filter(x, x).size() == 1",message="a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale"
 type CanaryStep struct {
 	// SetWeight sends this percentage of traffic to the canary.
 	// +kubebuilder:validation:Minimum=0
@@ -142,13 +143,38 @@ type CanaryStep struct {
 	// SetMirrorRoute mirrors a share of requests to the canary.
 	// +optional
 	SetMirrorRoute *SetMirrorRoute `json:"setMirrorRoute,omitempty"`
+
+	// SetCanaryScale sets how many canary pods run, apart from the traffic weight: pods for
+	// the header and mirror steps to reach before any weight, or more than a weight needs.
+	// +optional
+	SetCanaryScale *SetCanaryScale `json:"setCanaryScale,omitempty"`
+}
+
+// SetCanaryScale sizes the canary from this step on, until the next setCanaryScale. A size
+// smaller than the traffic weight needs is raised to it: traffic never goes to canary
+// capacity that isn't there.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.replicas), has(self.weight), has(self.matchTrafficWeight) && self.matchTrafficWeight].filter(x, x).size() == 1",message="setCanaryScale needs exactly one of replicas, weight, or matchTrafficWeight: true"
+type SetCanaryScale struct {
+	// Replicas is the number of canary pods.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Weight is the canary's size as a percentage of spec.replicas (rounded up).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	Weight *int32 `json:"weight,omitempty"`
+	// MatchTrafficWeight goes back to the default: as many canary pods as the weight needs.
+	// +optional
+	MatchTrafficWeight bool `json:"matchTrafficWeight,omitempty"`
 }
 
 // RolloutPause waits. Without a duration it waits until promoted.
 type RolloutPause struct {
 	// Duration of the pause, counted from when the previous weight was verified on the routes.
 	// +optional
-	Duration *Duration `json:"duration,omitempty"`
+	Duration *PauseDuration `json:"duration,omitempty"`
 }
 
 // SetHeaderRoute adds (or, with no match, removes) a rule named name that sends requests
@@ -219,6 +245,11 @@ type RolloutAnalysis struct {
 	// +listMapKey=name
 	// +optional
 	Args []AnalysisRunArgument `json:"args,omitempty"`
+	// Settings override the templates' count, interval and limits for every metric of this
+	// analysis, so that one template serves every environment (three measurements in dev,
+	// ten in production) and the numbers live with the Rollout, per environment.
+	// +optional
+	Settings *MetricSettings `json:"settings,omitempty"`
 }
 
 // BackgroundAnalysis runs for the whole release, from startingStep on.

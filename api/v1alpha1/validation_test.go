@@ -54,7 +54,7 @@ func validRollout(name string) *weirv1.Rollout {
 				}},
 				Steps: []weirv1.CanaryStep{
 					{SetWeight: ptr.To[int32](20)},
-					{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration("10s"))}},
+					{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.PauseDuration("10s"))}},
 					{Analysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}}}},
 					{Pause: &weirv1.RolloutPause{}},
 				},
@@ -78,8 +78,7 @@ func validTemplate(name string) *weirv1.AnalysisTemplate {
 			Args: []weirv1.Argument{{Name: "service"}},
 			Metrics: []weirv1.Metric{{
 				Name:             "error-rate",
-				Interval:         "10s",
-				Count:            ptr.To[int32](5),
+				MetricSettings:   weirv1.MetricSettings{Interval: "10s", Count: ptr.To[int32](5)},
 				SuccessCondition: "result < 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://prometheus:9090"},
@@ -126,7 +125,16 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 	job.Spec.Metrics[0].Provider = weirv1.MetricProvider{Job: jobProvider()}
 	grpcOnly := validRollout("ok-grpc")
 	grpcOnly.Spec.Strategy.Canary.TrafficRouting.GatewayAPI = &weirv1.GatewayAPITrafficRouting{GRPCRoutes: []weirv1.RouteRef{{Name: "web-grpc"}}}
-	for _, obj := range []client.Object{grpcOnly, validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
+	scaled := validRollout("ok-scale") // pods first, a header rule, then weights
+	scaled.Spec.Strategy.Canary.Steps = append([]weirv1.CanaryStep{
+		{SetCanaryScale: &weirv1.SetCanaryScale{Replicas: ptr.To[int32](1)}},
+		{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta", Match: []weirv1.HeaderMatch{{Name: "x-beta", Value: "1"}}}},
+		{SetCanaryScale: &weirv1.SetCanaryScale{Weight: ptr.To[int32](25)}},
+		{SetCanaryScale: &weirv1.SetCanaryScale{MatchTrafficWeight: true}},
+	}, scaled.Spec.Strategy.Canary.Steps...)
+	seconds := validRollout("ok-seconds") // the peers' spelling: a whole number of seconds
+	seconds.Spec.Strategy.Canary.Steps[1].Pause.Duration = ptr.To(weirv1.PauseDuration("30"))
+	for _, obj := range []client.Object{seconds, scaled, grpcOnly, validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("valid %T refused: %v", obj, err)
 		}
@@ -173,10 +181,12 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			[]string{"spec.strategy.canary.canaryService", "must name different Services"}},
 		{"missing stable service", rollout(func(r *weirv1.Rollout) { canary(r).StableService = "" }),
 			[]string{"spec.strategy.canary.stableService"}},
-		{"bad pause duration", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.Duration("ten seconds")) }),
+		{"bad pause duration", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.PauseDuration("ten seconds"))
+		}),
 			[]string{"spec.strategy.canary.steps[1].pause.duration", "must be a duration"}},
-		{"duration without unit", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.Duration("10")) }),
-			[]string{"spec.strategy.canary.steps[1].pause.duration", "must be a duration"}},
+		{"a string duration without unit", rollout(func(r *weirv1.Rollout) { canary(r).Steps[1].Pause.Duration = ptr.To(weirv1.PauseDuration("1.5")) }),
+			[]string{"spec.strategy.canary.steps[1].pause.duration", "must be a duration such as 500ms, 30s, 5m or 1h30m, or a whole number of seconds"}},
 		{"selector not matching labels", rollout(func(r *weirv1.Rollout) { r.Spec.Template.Labels = map[string]string{"app": "other"} }),
 			[]string{"spec.selector", "selector.matchLabels must match template.metadata.labels"}},
 		{"selector label missing from template", rollout(func(r *weirv1.Rollout) { r.Spec.Template.Labels = nil }),
@@ -233,6 +243,19 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta",
 				Match: []weirv1.HeaderMatch{{Name: "x beta", Value: "1"}}}})
 		}), []string{"spec.strategy.canary.steps[4].setHeaderRoute.match[0].name", "should match"}},
+		{"setCanaryScale with both replicas and weight", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetCanaryScale: &weirv1.SetCanaryScale{Replicas: ptr.To[int32](1), Weight: ptr.To[int32](20)}})
+		}), []string{"spec.strategy.canary.steps[4].setCanaryScale", "exactly one of replicas, weight, or matchTrafficWeight: true"}},
+		{"setCanaryScale weight above 100", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetCanaryScale: &weirv1.SetCanaryScale{Weight: ptr.To[int32](120)}})
+		}), []string{"spec.strategy.canary.steps[4].setCanaryScale.weight", "less than or equal to 100"}},
+		{"setCanaryScale without traffic routing", rollout(func(r *weirv1.Rollout) {
+			canary(r).TrafficRouting = nil
+			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetCanaryScale: &weirv1.SetCanaryScale{Replicas: ptr.To[int32](1)}})
+		}), []string{"spec.strategy.canary.trafficRouting", "setCanaryScale steps need canary.trafficRouting"}},
+		{"a step with setCanaryScale and setWeight", rollout(func(r *weirv1.Rollout) {
+			canary(r).Steps[0].SetCanaryScale = &weirv1.SetCanaryScale{MatchTrafficWeight: true}
+		}), []string{"spec.strategy.canary.steps[0]", "exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale"}},
 		{"progressDeadlineSeconds 0", rollout(func(r *weirv1.Rollout) { r.Spec.ProgressDeadlineSeconds = ptr.To[int32](0) }),
 			[]string{"spec.progressDeadlineSeconds", "greater than or equal to 1"}},
 

@@ -128,44 +128,58 @@ func (p *Platform) RollbackByRevert(ctx context.Context, bad string) (Rollback, 
 
 // RollbackByArgoCD rolls dev back with argocd app rollback to the entry that synced the commit
 // before bad (auto-sync off first, as Argo CD requires), then lets Git catch up.
-func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (Rollback, error) {
-	rb := Rollback{Method: "argocd app rollback"}
+func (p *Platform) RollbackByArgoCD(ctx context.Context, bad string) (rb Rollback, err error) {
+	rb = Rollback{Method: "argocd app rollback"}
 	good := p.Git.Head(bad + "~1")
 	started := time.Now()
+	var history, id string
+	defer func() {
+		if err != nil { // a rare failure on a loaded machine: say everything Argo CD knew
+			err = fmt.Errorf("%w\nrolling back to history ID %s (commit %.7s); history before:\n%s\n%s", err, id, good, history, p.devState(ctx))
+		}
+	}()
 	if err := p.autoSyncOff(ctx, &rb, Dev.App); err != nil {
 		return rb, err
 	}
-	history, err := p.Argo.CLI("app", "history", Dev.App)
+	history, err = p.Argo.CLI("app", "history", Dev.App)
 	rb.Commands = append(rb.Commands, "argocd app history blog-dev")
 	if err != nil {
-		return rb, fmt.Errorf("%v\n%s", err, history)
+		return rb, err
 	}
-	id := HistoryID(history, good)
-	if id == "" {
-		return rb, fmt.Errorf("argocd app history has no entry for %s:\n%s", good[:7], history)
+	if id = HistoryID(history, good); id == "" {
+		return rb, fmt.Errorf("argocd app history has no entry for %s", good[:7])
 	}
 	if err := p.argo(&rb, "app", "rollback", Dev.App, id, "--timeout", "120"); err != nil {
 		return rb, err
 	}
 	tag, _ := p.BackendTag(Dev, good)
 	if err := p.waitStable(ctx, tag); err != nil {
-		// Seen once in five runs: the rollback command succeeded and the Rollout stayed on the
-		// bad build. Say everything Argo CD knew, for the next look.
-		after, _ := p.Argo.CLI("app", "history", Dev.App)
-		s, _ := p.App(ctx, Dev.App)
-		op, _ := p.Kubectl("-n", "argocd", "get", "application", Dev.App, "-o", "jsonpath={.status.operationState}")
-		return rb, fmt.Errorf("%w\nrolled back to history ID %s (commit %.7s, tag %s); history before:\n%s\nafter:\n%s\napplication: %s\noperation: %s",
-			err, id, good, tag, history, after, s, op)
+		return rb, err
 	}
 	rb.ToStable = time.Since(started)
 	return rb, p.catchUp(ctx, &rb, bad, started)
 }
 
+// devState is what Argo CD and Weir say of dev, for a failed rollback's message.
+func (p *Platform) devState(ctx context.Context) string {
+	history, _ := p.Argo.CLI("app", "history", Dev.App)
+	s, _ := p.App(ctx, Dev.App)
+	op, _ := p.Kubectl("-n", "argocd", "get", "application", Dev.App, "-o", "jsonpath={.status.operationState}")
+	policy, _ := p.Kubectl("-n", "argocd", "get", "application", Dev.App, "-o", "jsonpath={.spec.syncPolicy}")
+	ro, _ := p.Rollout(ctx, Dev)
+	return fmt.Sprintf("history now:\n%s\napplication: %s\nsync policy: %s\noperation: %s\nrollout: %s", history, s, policy, op, describe(ro))
+}
+
 // EmergencyRollback is the on-call path for a release the analysis doesn't catch: auto-sync
 // off, kubectl weir abort (traffic back at once) and undo --in-cluster, then Git catches up.
-func (p *Platform) EmergencyRollback(ctx context.Context, bad string) (Rollback, error) {
-	rb := Rollback{Method: "kubectl weir abort + undo"}
+func (p *Platform) EmergencyRollback(ctx context.Context, bad string) (rb Rollback, err error) {
+	rb = Rollback{Method: "kubectl weir abort + undo"}
 	started := time.Now()
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, p.devState(ctx))
+		}
+	}()
 	if err := p.autoSyncOff(ctx, &rb, Dev.App); err != nil {
 		return rb, err
 	}

@@ -70,7 +70,7 @@ func (a App) Objects(promURL string, steps []weirv1.CanaryStep) []client.Object 
 				// Traefik creates a Service's 5xx counter at its first 5xx, and rate() needs two
 				// samples of it: the initial delay lets a failing canary's counter exist long
 				// enough to be seen, rather than reading "no 5xx series" as 0 errors.
-				Name: "error-rate", Interval: "2s", Count: ptr.To[int32](3), InitialDelay: "8s",
+				Name: "error-rate", MetricSettings: weirv1.MetricSettings{Interval: "2s", Count: ptr.To[int32](3)}, InitialDelay: "8s",
 				OnNoData: weirv1.NoDataWait, SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: promURL, Timeout: "5s"},
@@ -150,11 +150,17 @@ func (s Sample) Share(v string) float64 {
 }
 
 // Send sends n requests through the gateway, concurrency at a time.
-func (s *Stack) Send(a App, n, concurrency int) Sample {
+func (s *Stack) Send(a App, n, concurrency int) Sample { return s.SendWith(a, nil, n, concurrency) }
+
+// SendWith is Send with the given request headers.
+func (s *Stack) SendWith(a App, header http.Header, n, concurrency int) Sample {
 	client := &http.Client{Timeout: 5 * time.Second}
 	return sample(n, concurrency, func() (string, int, error) {
 		req, _ := http.NewRequest(http.MethodGet, s.GatewayURL+"/", nil)
 		req.Host = a.Host
+		for k, v := range header {
+			req.Header[k] = v
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			return "", 0, err

@@ -6,11 +6,11 @@ import (
 	"math/rand/v2"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/testenv"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 const (
@@ -59,25 +59,7 @@ func abortReaction(ctx context.Context, cl *cluster, cfg config) ([]result, erro
 	if err := createNamespace(ctx, cl.c, a.ns); err != nil {
 		return nil, err
 	}
-	tmpl := &weirv1.AnalysisTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "error-ratio", Namespace: a.ns},
-		Spec: weirv1.AnalysisTemplateSpec{
-			Args: []weirv1.Argument{{Name: "service"}},
-			Metrics: []weirv1.Metric{{
-				Name:                  "error-ratio",
-				Interval:              "1s",
-				Count:                 ptr.To[int32](300),
-				OnNoData:              weirv1.NoDataWait,
-				SuccessCondition:      fmt.Sprintf("result < %g", threshold),
-				FailureCondition:      fmt.Sprintf("result >= %g", threshold),
-				ConsecutiveErrorLimit: ptr.To[int32](3),
-				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: prom.URL, Timeout: "2s"},
-					Query:              `max(weir_bench_error_ratio{service="{{args.service}}"})`,
-				}},
-			}},
-		},
-	}
+	tmpl := fixture.RatioTemplate(a.ns, "error-ratio", prom.URL, `max(weir_bench_error_ratio{service="{{args.service}}"})`, 300, threshold)
 	steps := []weirv1.CanaryStep{setWeight(25), {Analysis: &weirv1.RolloutAnalysis{
 		Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-ratio"}},
 		Args:      []weirv1.AnalysisRunArgument{{Name: "service", Value: ptr.To("canary")}},

@@ -7,6 +7,9 @@
 //   - it bounds selector.matchLabels and template.metadata.labels (64 labels, values of at
 //     most 63 characters, as Kubernetes itself requires), so the CEL rule that checks the
 //     selector against the template's labels fits the API server's cost budget.
+//   - it drops `type: string` where a Weir string type is marked XIntOrString (a pause's
+//     duration, which takes the peers' whole seconds too): controller-gen writes the Go type's
+//     kind there, and the API server wants an int-or-string field to have no type.
 package main
 
 import (
@@ -37,6 +40,7 @@ func trim(path string) error {
 		return err
 	}
 	versions, _ := dig(crd, "spec", "versions").([]any)
+	intOrStringUntyped(crd)
 	for _, v := range versions {
 		template, ok := dig(v, "schema", "openAPIV3Schema", "properties", "spec", "properties", "template", "properties").(map[string]any)
 		if !ok {
@@ -74,6 +78,23 @@ func boundLabels(node any) error {
 	}
 	values["maxLength"] = 63
 	return nil
+}
+
+// intOrStringUntyped removes the type of every schema marked x-kubernetes-int-or-string.
+func intOrStringUntyped(node any) {
+	switch n := node.(type) {
+	case map[string]any:
+		if n["x-kubernetes-int-or-string"] == true && n["type"] == "string" {
+			delete(n, "type")
+		}
+		for _, child := range n {
+			intOrStringUntyped(child)
+		}
+	case []any:
+		for _, child := range n {
+			intOrStringUntyped(child)
+		}
+	}
 }
 
 func dig(node any, keys ...string) any {

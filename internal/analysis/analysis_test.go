@@ -69,7 +69,7 @@ func TestConditions(t *testing.T) {
 }
 
 func metric(success, failure string, mutate ...func(*weirv1.Metric)) weirv1.Metric {
-	m := weirv1.Metric{Name: "error-rate", SuccessCondition: success, FailureCondition: failure, Interval: "1s", Count: ptr.To[int32](3)}
+	m := weirv1.Metric{Name: "error-rate", SuccessCondition: success, FailureCondition: failure, MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](3)}}
 	for _, f := range mutate {
 		f(&m)
 	}
@@ -271,5 +271,35 @@ func TestProviderOutageRules(t *testing.T) {
 				t.Errorf("Stalled = %s %q %v, want %s containing %q", phase, msg, stalled, tc.phase, tc.msg)
 			}
 		})
+	}
+}
+
+// TestConditionsInThePeersListShape: Argo Rollouts gives a single series as a list of one, so
+// its conditions say result[0]; Weir gives a number. A condition that indexes result, ranges
+// over it or takes its size gets the list, so the peer's conditions mean what they say.
+func TestConditionsInThePeersListShape(t *testing.T) {
+	cases := []struct {
+		expr   string
+		values []float64
+		want   bool
+	}{
+		{"result[0] < 0.05", []float64{0.01}, true},
+		{"result[0] < 0.05", []float64{0.2}, false},
+		{"result[0] >= 0.95 && result[0] <= 1.0", []float64{0.99}, true},
+		{"result.all(x, x < 0.5)", []float64{0.1}, true},
+		{"result.exists(x, x > 0.5)", []float64{0.1}, false},
+		{"size(result) == 1 && result[0] < 1.0", []float64{0.3}, true},
+		{"result.size() == 1", []float64{0.3}, true},
+		{"result < 0.05", []float64{0.01}, true}, // Weir's own spelling: still a number
+	}
+	for _, tc := range cases {
+		c, err := CompileCondition(tc.expr)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		if got, err := c.Eval(tc.values); got != tc.want || err != nil {
+			t.Errorf("%s with %v = %v, %v; want %v", tc.expr, tc.values, got, err, tc.want)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // logic on made-up series; this ties those series to the real ones).
 func TestAlertRulesUseWhatTheControllerExports(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	r.healthyCanary(1)
 
 	rules, err := os.ReadFile(filepath.Join("..", "..", "charts", "weir", "files", "prometheus", "weir-rules.yaml"))

@@ -5,11 +5,11 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // TestRunWaitingForeverIsBounded: a metric waiting for data that never comes (onNoData:
@@ -17,17 +17,14 @@ import (
 // its release waiting for ever (issue 14, defect 8).
 func TestRunWaitingForeverIsBounded(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	tr := startTraffic(t, 0)
-	run := &weirv1.AnalysisRun{
-		ObjectMeta: metav1.ObjectMeta{Name: "no-data", Namespace: r.ns},
-		Spec: weirv1.AnalysisRunSpec{StartAt: ptr.To(metav1.Now()), ProgressDeadlineSeconds: ptr.To[int32](3), Metrics: []weirv1.Metric{{
-			Name: "latency", Interval: "1s", Count: ptr.To[int32](3), OnNoData: weirv1.NoDataWait, SuccessCondition: "result < 1",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-				PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: tr.prom.URL}, Query: `no_such_metric`}},
-		}}},
-	}
-	g.Expect(k8s.Create(r.ctx, run)).To(Succeed())
+	run := r.startedRun("no-data", weirv1.Metric{
+		Name: "latency", MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](3)}, OnNoData: weirv1.NoDataWait, SuccessCondition: "result < 1",
+		Provider: fixture.Prometheus(tr.prom.URL, `no_such_metric`),
+	})
+	run.Spec.ProgressDeadlineSeconds = ptr.To[int32](3)
+	r.Create(run)
 	g.Eventually(func() weirv1.AnalysisPhase { return r.runPhase("no-data") }, timeout, poll).Should(Equal(weirv1.AnalysisInconclusive))
 	got := r.run("no-data").Status
 	g.Expect(got.Message).To(And(ContainSubstring("latency"), ContainSubstring("no counted measurement for"), ContainSubstring("progress deadline 3s")))
@@ -39,14 +36,13 @@ func TestRunWaitingForeverIsBounded(t *testing.T) {
 // defect 9).
 func TestOldAnalysisRunsAreDeleted(t *testing.T) {
 	r, _ := analysedRelease(t, 0, 1)
-	g := r.g
-	ro := r.rollout(1, setWeight(50), analysisStep())
+	g := r.G
+	ro := r.Rollout(1, setWeight(50), analysisStep())
 	ro.Spec.AnalysisRunHistoryLimit = ptr.To[int32](1)
-	r.create(ro)
-	r.waitHealthy()
+	r.healthy(ro)
 	runs := func() []string {
 		var list weirv1.AnalysisRunList
-		g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
+		g.Expect(k8s.List(r.Ctx, &list, client.InNamespace(r.NS))).To(Succeed())
 		var names []string
 		for _, run := range list.Items {
 			names = append(names, run.Name)

@@ -13,6 +13,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/testenv"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // traffic is a test application behind the canary: its exporter counts requests and 5xx
@@ -61,30 +62,13 @@ func startTraffic(t *testing.T, errorRatePerMille int64) *traffic {
 
 // errorRateTemplate is the AnalysisTemplate an SRE would write for the 5xx ratio.
 func (r *release) errorRateTemplate(promURL string, count int32, mutate ...func(*weirv1.AnalysisTemplateSpec)) {
-	tmpl := &weirv1.AnalysisTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "error-rate", Namespace: r.ns},
-		Spec: weirv1.AnalysisTemplateSpec{
-			Args: []weirv1.Argument{{Name: "service"}},
-			Metrics: []weirv1.Metric{{
-				Name:                  "error-rate",
-				Interval:              "1s",
-				Count:                 ptr.To(count),
-				OnNoData:              weirv1.NoDataWait,
-				SuccessCondition:      "result < 0.05",
-				FailureCondition:      "result >= 0.05",
-				ConsecutiveErrorLimit: ptr.To[int32](3),
-				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
-					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: promURL, Timeout: "2s"},
-					Query: `sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[5s]))` +
-						` / sum(rate(http_requests_total{service="{{args.service}}"}[5s]))`,
-				}},
-			}},
-		},
-	}
+	tmpl := fixture.RatioTemplate(r.NS, "error-rate", promURL,
+		`sum(rate(http_requests_total{service="{{args.service}}",code=~"5.."}[5s]))`+
+			` / sum(rate(http_requests_total{service="{{args.service}}"}[5s]))`, count, 0.05)
 	for _, m := range mutate {
 		m(&tmpl.Spec)
 	}
-	r.g.Expect(k8s.Create(r.ctx, tmpl)).To(Succeed())
+	r.G.Expect(k8s.Create(r.Ctx, tmpl)).To(Succeed())
 }
 
 // analysedRelease is a release in its own namespace with its Services and route, traffic at
@@ -92,7 +76,7 @@ func (r *release) errorRateTemplate(promURL string, count int32, mutate ...func(
 func analysedRelease(t *testing.T, errorRatePerMille int64, count int32, mutate ...func(*weirv1.AnalysisTemplateSpec)) (*release, *traffic) {
 	r := newRelease(t)
 	tr := startTraffic(t, errorRatePerMille)
-	r.services()
+	r.Services()
 	r.route(nil)
 	r.errorRateTemplate(tr.prom.URL, count, mutate...)
 	return r, tr
@@ -105,9 +89,18 @@ func analysisStep() weirv1.CanaryStep {
 	}}
 }
 
+// startedRun is an AnalysisRun of the metrics in the release's namespace, started now; it
+// is not created yet.
+func (r *release) startedRun(name string, metrics ...weirv1.Metric) *weirv1.AnalysisRun {
+	return &weirv1.AnalysisRun{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: r.NS},
+		Spec:       weirv1.AnalysisRunSpec{StartAt: ptr.To(metav1.Now()), Metrics: metrics},
+	}
+}
+
 func (r *release) run(name string) *weirv1.AnalysisRun {
 	var run weirv1.AnalysisRun
-	if err := k8s.Get(r.ctx, clientKey(r.ns, name), &run); err != nil {
+	if err := k8s.Get(r.Ctx, clientKey(r.NS, name), &run); err != nil {
 		return nil
 	}
 	return &run
@@ -117,15 +110,14 @@ func (r *release) run(name string) *weirv1.AnalysisRun {
 // the Rollout aborts on its own, traffic back to 100/0.
 func TestFailingAnalysisAbortsByItself(t *testing.T) {
 	r, _ := analysedRelease(t, 300, 5)
-	g := r.g
-	r.create(r.rollout(4, setWeight(20), analysisStep(), pause("")))
-	r.waitHealthy()
+	g := r.G
+	r.healthy(r.Rollout(4, setWeight(20), analysisStep(), pause("")))
 
 	r.setImage("web:2")
-	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
-	ro := r.get()
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.Get()) })
+	ro := r.Get()
 	g.Expect(ro.Status.Aborted.Message).To(And(ContainSubstring("error-rate"), ContainSubstring("result >= 0.05"), ContainSubstring("step 2/3 (weight 20)")))
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}))
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{100, 0}))
 	run := r.run(fmt.Sprintf("web-%s-2-1", ro.Status.CurrentPodHash))
 	g.Expect(run).NotTo(BeNil())
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisFailed))
@@ -134,15 +126,14 @@ func TestFailingAnalysisAbortsByItself(t *testing.T) {
 	last := m.Measurements[len(m.Measurements)-1]
 	g.Expect(last.Phase).To(Equal(weirv1.AnalysisFailed))
 	g.Expect(last.Value).To(HavePrefix("0.3"))
-	g.Expect(r.events()).To(ContainSubstring("RolloutAborted"))
+	g.Expect(r.Events()).To(ContainSubstring("RolloutAborted"))
 }
 
 // TestHealthyAnalysisPromotes: no errors, the analysis succeeds and the release completes.
 func TestHealthyAnalysisPromotes(t *testing.T) {
 	r, _ := analysedRelease(t, 0, 3)
-	g := r.g
-	r.create(r.rollout(4, setWeight(20), analysisStep()))
-	r.waitHealthy()
+	g := r.G
+	r.healthy(r.Rollout(4, setWeight(20), analysisStep()))
 
 	run := r.promotedRun("web:2")
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
@@ -154,8 +145,8 @@ func TestHealthyAnalysisPromotes(t *testing.T) {
 func (r *release) releaseUntilMeasured(image string) string {
 	r.setImage(image)
 	var runName string
-	r.g.Eventually(func() int32 {
-		runName = r.get().Status.Canary.StepAnalysisRun
+	r.G.Eventually(func() int32 {
+		runName = r.Get().Status.Canary.StepAnalysisRun
 		if run := r.run(runName); run != nil && len(run.Status.MetricResults) > 0 {
 			return run.Status.MetricResults[0].Successful
 		}
@@ -164,25 +155,31 @@ func (r *release) releaseUntilMeasured(image string) string {
 	return runName
 }
 
+// outageMidAnalysis is an analysed release (see analysedRelease) of replicas pods with a
+// setWeight 20 and an analysis step, released to web:2: once the step's analysis measured
+// one good value, Prometheus stops. It returns the step's run name.
+func outageMidAnalysis(t *testing.T, replicas, count int32, mutate ...func(*weirv1.AnalysisTemplateSpec)) (*release, *traffic, string) {
+	r, tr := analysedRelease(t, 0, count, mutate...)
+	r.healthy(r.Rollout(replicas, setWeight(20), analysisStep()))
+	runName := r.releaseUntilMeasured("web:2")
+	tr.prom.Stop()
+	return r, tr, runName
+}
+
 // TestPrometheusOutagePausesNotAborts: with onError: Pause, Prometheus goes away
 // mid-analysis. The run ends in Error after consecutiveErrorLimit failed queries and the
 // Rollout pauses with traffic where it was; with Prometheus back, resume runs the analysis
 // again and the release completes.
 func TestPrometheusOutagePausesNotAborts(t *testing.T) {
-	r, tr := analysedRelease(t, 0, 8, func(s *weirv1.AnalysisTemplateSpec) { s.OnError = weirv1.ErrorActionPause })
-	g := r.g
-	r.create(r.rollout(4, setWeight(20), analysisStep()))
-	r.waitHealthy()
+	r, tr, runName := outageMidAnalysis(t, 4, 8, func(s *weirv1.AnalysisTemplateSpec) { s.OnError = weirv1.ErrorActionPause })
+	g := r.G
 
-	runName := r.releaseUntilMeasured("web:2")
-	tr.prom.Stop()
-
-	g.Eventually(r.pausedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisError), func() string { return describe(r.get()) })
-	ro := r.get()
+	g.Eventually(r.pausedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisError), func() string { return describe(r.Get()) })
+	ro := r.Get()
 	g.Expect(ro.Status.Aborted).To(BeNil(), "a Prometheus outage never aborts a healthy release")
 	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhasePaused))
 	g.Expect(ro.Status.Message).To(ContainSubstring("kubectl weir resume web"))
-	g.Expect(r.weights()).To(Equal([2]int32{80, 20}), "traffic stays where it was")
+	g.Expect(r.Weights()).To(Equal([2]int32{80, 20}), "traffic stays where it was")
 	g.Expect(r.run(runName).Status.Phase).To(Equal(weirv1.AnalysisError))
 	g.Expect(r.run(runName).Status.Message).To(ContainSubstring("consecutiveErrorLimit 3"))
 
@@ -200,18 +197,18 @@ func TestPrometheusOutagePausesNotAborts(t *testing.T) {
 // on the Rollout that uses it, naming the field.
 func TestBadTemplateIsSurfaced(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
-	r.services()
+	g := r.G
+	r.Services()
 	r.route(nil)
-	r.errorRateTemplate("http://127.0.0.1:9", 3)
+	r.errorRateTemplate(fixture.NoPrometheus, 3)
 	var tmpl weirv1.AnalysisTemplate
 	g.Eventually(func() error { // Weir writes the template's status meanwhile
-		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
+		g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, "error-rate"), &tmpl)).To(Succeed())
 		tmpl.Spec.Metrics[0].SuccessCondition = "result <"
-		return k8s.Update(r.ctx, &tmpl)
+		return k8s.Update(r.Ctx, &tmpl)
 	}, timeout, poll).Should(Succeed())
 	g.Eventually(func() string {
-		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "error-rate"), &tmpl)).To(Succeed())
+		g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, "error-rate"), &tmpl)).To(Succeed())
 		for _, c := range tmpl.Status.Conditions {
 			if c.Type == "Valid" && c.Status == metav1.ConditionFalse && c.ObservedGeneration == tmpl.Generation {
 				return c.Message
@@ -222,15 +219,8 @@ func TestBadTemplateIsSurfaced(t *testing.T) {
 
 	step := analysisStep()
 	step.Analysis.Args = nil // and the argument is missing
-	r.create(r.rollout(2, setWeight(20), step))
-	g.Eventually(func() string {
-		for _, c := range r.get().Status.Conditions {
-			if c.Type == weirv1.ConditionInvalidSpec && c.Status == metav1.ConditionTrue {
-				return c.Message
-			}
-		}
-		return ""
-	}, timeout, poll).Should(And(
+	r.Create(r.Rollout(2, setWeight(20), step))
+	g.Eventually(r.invalidSpec, timeout, poll).Should(And(
 		ContainSubstring("spec.strategy.canary.steps[1].analysis: template error-rate: spec.metrics[0].successCondition"),
 		ContainSubstring(`spec.strategy.canary.steps[1].analysis.args: template error-rate needs argument "service"`)))
 }
@@ -241,25 +231,12 @@ func TestBadTemplateIsSurfaced(t *testing.T) {
 // answers again the analysis takes its whole count and the release completes by itself
 // (issue 14, defect 11).
 func TestPrometheusOutageContinuesByItself(t *testing.T) {
-	r, tr := analysedRelease(t, 0, 6)
-	g := r.g
-	r.create(r.rollout(2, setWeight(20), analysisStep()))
-	r.waitHealthy()
+	r, tr, runName := outageMidAnalysis(t, 2, 6)
+	g := r.G
 
-	runName := r.releaseUntilMeasured("web:2")
-	tr.prom.Stop()
-
-	condition := func(ro *weirv1.Rollout, t string) metav1.Condition {
-		for _, c := range ro.Status.Conditions {
-			if c.Type == t {
-				return c
-			}
-		}
-		return metav1.Condition{}
-	}
-	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).
-		Should(ContainSubstring("waiting for prometheus at "+tr.prom.URL), func() string { return describe(r.get()) })
-	ro := r.get()
+	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).
+		Should(ContainSubstring("waiting for prometheus at "+tr.prom.URL), func() string { return describe(r.Get()) })
+	ro := r.Get()
 	g.Expect(ro.Status.Paused).To(BeNil(), "an outage needs no person")
 	g.Expect(ro.Status.Aborted).To(BeNil())
 	g.Expect(ro.Status.Message).To(ContainSubstring("next try at"))
@@ -276,5 +253,5 @@ func TestPrometheusOutageContinuesByItself(t *testing.T) {
 	run := r.run(runName)
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
 	g.Expect(run.Status.MetricResults[0].Successful).To(Equal(int32(6)), "the whole count, measured for real")
-	g.Expect(r.events()).NotTo(ContainSubstring("AnalysisError"))
+	g.Expect(r.Events()).NotTo(ContainSubstring("AnalysisError"))
 }

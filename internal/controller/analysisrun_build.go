@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/analysis"
 	"github.com/weir-dev/weir/internal/planner"
 )
 
@@ -26,25 +27,20 @@ const (
 func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rollout, obs *observed, p planner.AnalysisRunPlan) (*weirv1.AnalysisRun, error) {
 	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionRetry, StartAt: ptr.To(metav1.NewTime(obs.input.Now)),
 		ProgressDeadlineSeconds: ptr.To(ro.Spec.ProgressDeadline())}
-	defaults := map[string]*string{}
-	for _, ref := range p.Analysis.Templates {
-		tmpl, err := r.template(ctx, ro.Namespace, ref)
-		if err != nil {
-			return nil, err
-		}
-		spec.Metrics = append(spec.Metrics, tmpl.Metrics...)
-		spec.OnError = strictest(spec.OnError, tmpl.OnError)
-		for _, a := range tmpl.Args {
-			if _, seen := defaults[a.Name]; !seen || a.Value != nil {
-				defaults[a.Name] = a.Value
-			}
-		}
+	templates, err := r.templates(ctx, ro.Namespace, p.Analysis)
+	if err != nil {
+		return nil, err
 	}
+	merged, problems := analysis.Merge(p.Analysis, templates)
+	if len(problems) > 0 { // checkAnalyses holds such a release first: a change since then
+		return nil, fmt.Errorf("analysis %s: %s", p.Name, strings.Join(problems, "; "))
+	}
+	spec.Metrics, spec.OnError = merged.Metrics, merged.OnError
 	given := map[string]weirv1.AnalysisRunArgument{}
 	for _, a := range p.Analysis.Args {
 		given[a.Name] = a
 	}
-	for name, def := range defaults {
+	for name, def := range merged.Defaults {
 		value := def
 		if a, ok := given[name]; ok {
 			v, err := resolveArg(ro, obs, a)
@@ -70,13 +66,25 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 	return run, controllerutil.SetControllerReference(ro, run, r.Client.Scheme())
 }
 
-// strictest of two error actions: Abort, then Pause, then Retry (the default, also for "").
-func strictest(a, b weirv1.ErrorAction) weirv1.ErrorAction {
-	rank := map[weirv1.ErrorAction]int{weirv1.ErrorActionPause: 1, weirv1.ErrorActionAbort: 2}
-	if rank[b] > rank[a] {
-		return b
+// templates reads the templates an analysis names.
+func (r *RolloutReconciler) templates(ctx context.Context, ns string, a weirv1.RolloutAnalysis) ([]analysis.Template, error) {
+	var out []analysis.Template
+	for _, ref := range a.Templates {
+		spec, err := r.template(ctx, ns, ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, analysis.Template{Name: templateName(ref), Spec: spec})
 	}
-	return a
+	return out, nil
+}
+
+// templateName is how messages name a template: "error-rate", "ClusterAnalysisTemplate x".
+func templateName(ref weirv1.AnalysisTemplateRef) string {
+	if ref.ClusterScope {
+		return "ClusterAnalysisTemplate " + ref.TemplateName
+	}
+	return ref.TemplateName
 }
 
 func (r *RolloutReconciler) template(ctx context.Context, ns string, ref weirv1.AnalysisTemplateRef) (*weirv1.AnalysisTemplateSpec, error) {

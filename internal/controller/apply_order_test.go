@@ -40,29 +40,29 @@ func TestApplyOrder(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRelease(t)
-			g := r.g
-			ro := r.rollout(2, setWeight(75))
-			ro.Namespace = r.ns
+			g := r.G
+			ro := r.Rollout(2, setWeight(75))
+			ro.Namespace = r.NS
 			current := revision.Hash(&ro.Spec.Template, nil)
 			// Mid-release: stable selects v1, canary the new revision, the route at 25/75.
-			r.services()
+			r.Services()
 			for svc, hash := range map[string]string{"web-stable": "v1", "web-canary": current} {
 				r.setSelector(svc, hash)
 			}
 			route := r.route(map[string]string{noGatewayAnnotation: "true"})
 			route.Spec.Rules[0].BackendRefs[0].Weight, route.Spec.Rules[0].BackendRefs[1].Weight = ptr.To[int32](25), ptr.To[int32](75)
-			g.Expect(k8s.Update(r.ctx, route)).To(Succeed())
+			g.Expect(k8s.Update(r.Ctx, route)).To(Succeed())
 
 			wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
 			g.Expect(err).NotTo(HaveOccurred())
 			plan := planner.Plan{Traffic: &planner.Traffic{Weights: weirv1.WeightPair{Stable: 100}}, Selectors: tc.selectors(current), SelectorsFirst: tc.first}
-			writes, err := controller.ApplyRecordingWrites(r.ctx, wc, ro, plan)
+			writes, err := controller.ApplyRecordingWrites(r.Ctx, wc, ro, plan)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(strings.Join(writes, ",")).To(Equal(tc.order))
 			// The writes took effect on the API server.
-			g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
+			g.Expect(r.Weights()).To(Equal([2]int32{100, 0}))
 			for svc, hash := range tc.selectors(current) {
-				g.Expect(r.selector(svc)).To(Equal(hash))
+				g.Expect(r.Selector(svc)).To(Equal(hash))
 			}
 		})
 	}
@@ -70,12 +70,12 @@ func TestApplyOrder(t *testing.T) {
 
 // setSelector points a Service at a revision, as an earlier reconcile would have.
 func (r *release) setSelector(name, hash string) {
-	r.g.Eventually(func() error {
+	r.G.Eventually(func() error {
 		var svc corev1.Service
-		if err := k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: name}, &svc); err != nil {
+		if err := k8s.Get(r.Ctx, client.ObjectKey{Namespace: r.NS, Name: name}, &svc); err != nil {
 			return err
 		}
 		svc.Spec.Selector[revision.HashLabel] = hash
-		return k8s.Update(r.ctx, &svc)
+		return k8s.Update(r.Ctx, &svc)
 	}, timeout, poll).Should(Succeed())
 }

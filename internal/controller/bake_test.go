@@ -12,10 +12,9 @@ import (
 // answers errorRatePerMille 5xx; it returns the stable revision.
 func bakingRelease(t *testing.T, errorRatePerMille int64) (*release, string) {
 	r, _ := analysedRelease(t, errorRatePerMille, 3)
-	ro := r.rollout(2, setWeight(50))
+	ro := r.Rollout(2, setWeight(50))
 	ro.Spec.Strategy.Canary.PostPromotionAnalysis = analysisStep().Analysis
-	r.create(ro)
-	return r, r.waitHealthy().Status.StableRS
+	return r, r.healthy(ro).Status.StableRS
 }
 
 // TestFailedBakeSendsTrafficBack: after the last step the new revision takes all traffic
@@ -23,18 +22,18 @@ func bakingRelease(t *testing.T, errorRatePerMille int64) (*release, string) {
 // up at full size; the Rollout is Degraded with the reason.
 func TestFailedBakeSendsTrafficBack(t *testing.T) {
 	r, stable := bakingRelease(t, 300)
-	g := r.g
+	g := r.G
 
 	r.setImage("web:2")
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{0, 100}), "the bake has all traffic")
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{0, 100}), "the bake has all traffic")
 	g.Expect(r.replicas()[stable]).To(Equal(int32(2)), "stable kept at full size during the bake")
-	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}), "all traffic back on stable")
-	ro := r.get()
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.Get()) })
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{100, 0}), "all traffic back on stable")
+	ro := r.Get()
 	g.Expect(ro.Status.StableRS).To(Equal(stable))
 	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhaseDegraded))
 	g.Expect(ro.Status.Aborted.Message).To(ContainSubstring("post-promotion"))
-	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(ContainSubstring("failed its bake with all traffic: revert its change in Git"))
+	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).Should(ContainSubstring("failed its bake with all traffic: revert its change in Git"))
 	run := r.run(ro.Status.Canary.PostPromotionAnalysisRun)
 	g.Expect(run).NotTo(BeNil())
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisFailed))
@@ -43,7 +42,7 @@ func TestFailedBakeSendsTrafficBack(t *testing.T) {
 // TestPassedBakeFinishesTheRelease: a bake without errors makes the new revision stable.
 func TestPassedBakeFinishesTheRelease(t *testing.T) {
 	r, stable := bakingRelease(t, 0)
-	g := r.g
+	g := r.G
 
 	r.setImage("web:2")
 	done := r.waitHealthy()
@@ -52,5 +51,5 @@ func TestPassedBakeFinishesTheRelease(t *testing.T) {
 	run := r.run("web-" + done.Status.StableRS + "-post-1")
 	g.Expect(run).NotTo(BeNil())
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
-	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
+	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}))
 }

@@ -19,42 +19,38 @@ import (
 // the ReplicaSets back at every step.
 func TestCanaryWalksEveryStep(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
-	r.services()
-	r.route(nil)
-	r.create(r.rollout(5, setWeight(20), pause("10s"), setWeight(50), pause("")))
-
-	first := r.waitHealthy()
+	g := r.G
+	first := r.healthyWith(5, setWeight(20), pause("10s"), setWeight(50), pause(""))
 	stable := first.Status.StableRS
 	g.Expect(first.Status.CurrentStepIndex).To(BeNil(), "a new Rollout goes straight to stable, no steps")
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 5}))
-	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
-	g.Expect(r.selector("web-stable")).To(Equal(stable))
-	g.Expect(r.selector("web-canary")).To(Equal(stable))
+	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}))
+	g.Expect(r.Selector("web-stable")).To(Equal(stable))
+	g.Expect(r.Selector("web-canary")).To(Equal(stable))
 
 	r.setImage("web:2")
 	var canary string
 	g.Eventually(func() int32 {
-		ro := r.get()
+		ro := r.Get()
 		canary = ro.Status.CurrentPodHash
 		return ptr.Deref(ro.Status.CurrentStepIndex, -1)
 	}, timeout, poll).Should(Equal(int32(1)), "setWeight 20 done")
 	g.Expect(canary).NotTo(Equal(stable))
-	g.Expect(r.weights()).To(Equal([2]int32{80, 20}))
+	g.Expect(r.Weights()).To(Equal([2]int32{80, 20}))
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 5, canary: 1}), "ceil(5×20%) = 1 canary pod, stable at full size")
 	g.Expect(r.available(canary)).To(BeNumerically(">=", 1), "traffic only after the canary pod is available")
-	g.Expect(r.selector("web-canary")).To(Equal(canary))
-	g.Expect(r.selector("web-stable")).To(Equal(stable))
-	ro := r.get()
+	g.Expect(r.Selector("web-canary")).To(Equal(canary))
+	g.Expect(r.Selector("web-stable")).To(Equal(stable))
+	ro := r.Get()
 	g.Expect(ro.Status.Canary.Weights.Verified).To(Equal(&weirv1.WeightPair{Stable: 80, Canary: 20}))
 	pauseStarted := ro.Status.StepStartedAt.Time
 
-	g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).
+	g.Eventually(func() int32 { return ptr.Deref(r.Get().Status.CurrentStepIndex, -1) }, timeout, poll).
 		Should(Equal(int32(3)), "pause 10s and setWeight 50 done")
-	ro = r.get()
+	ro = r.Get()
 	g.Expect(ro.Status.Phase).To(Equal(weirv1.PhasePaused))
 	g.Expect(ro.Status.Message).To(ContainSubstring("until promoted"))
-	g.Expect(r.weights()).To(Equal([2]int32{50, 50}))
+	g.Expect(r.Weights()).To(Equal([2]int32{50, 50}))
 	g.Expect(r.replicas()).To(Equal(map[string]int32{stable: 5, canary: 3}), "ceil(5×50%) = 3")
 	// The pause never ends early: setWeight 50 started after it, at least 10 s later.
 	g.Expect(time.Since(pauseStarted)).To(BeNumerically(">=", 10*time.Second))
@@ -63,8 +59,8 @@ func TestCanaryWalksEveryStep(t *testing.T) {
 	done := r.waitHealthy()
 	g.Expect(done.Status.StableRS).To(Equal(canary))
 	g.Expect(done.Status.Request).To(BeNil(), "the request was handled and cleared")
-	g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
-	g.Expect(r.selector("web-stable")).To(Equal(canary))
+	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}))
+	g.Expect(r.Selector("web-stable")).To(Equal(canary))
 	// The old revision's scale-down time is in status (no write to its ReplicaSet), and it
 	// is kept up until then.
 	g.Expect(done.Status.ScaleDowns).To(HaveLen(1))
@@ -74,14 +70,14 @@ func TestCanaryWalksEveryStep(t *testing.T) {
 	g.Eventually(r.replicas, timeout, poll).Should(Equal(map[string]int32{stable: 0, canary: 5}),
 		"the old revision scales down after scaleDownDelaySeconds")
 	g.Expect(time.Now()).To(BeTemporally(">=", keepUntil), "not before its time")
-	g.Eventually(func() []weirv1.ScaleDown { return r.get().Status.ScaleDowns }, timeout, poll).Should(BeEmpty(),
+	g.Eventually(func() []weirv1.ScaleDown { return r.Get().Status.ScaleDowns }, timeout, poll).Should(BeEmpty(),
 		"the entry goes once the revision has no pods")
-	g.Expect(r.events()).To(And(ContainSubstring("StepCompleted"), ContainSubstring("Promoted"), ContainSubstring("ReleaseCompleted")))
+	g.Expect(r.Events()).To(And(ContainSubstring("StepCompleted"), ContainSubstring("Promoted"), ContainSubstring("ReleaseCompleted")))
 
 	// Weir's field manager owns the route's rules and nothing else: no labels, no
 	// annotations, no parentRefs.
 	var route gatewayv1.HTTPRoute
-	g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web"}, &route)).To(Succeed())
+	g.Expect(k8s.Get(r.Ctx, client.ObjectKey{Namespace: r.NS, Name: "web"}, &route)).To(Succeed())
 	owned := ""
 	for _, mf := range route.ManagedFields {
 		if mf.Manager == controller.FieldManager {

@@ -18,29 +18,25 @@ import (
 // defect 3: the judge was queried with no credentials).
 func TestJudgeUsesTheSecretsToken(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	tr := startTraffic(t, 0)
 	guard, err := testenv.StartGuard(tr.prom.URL, map[string]string{"Authorization": "Bearer tok-123", "X-Scope-OrgID": "team-a"}, false)
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(guard.Close)
-	g.Expect(k8s.Create(r.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prom-token", Namespace: r.ns},
+	g.Expect(k8s.Create(r.Ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prom-token", Namespace: r.NS},
 		Data: map[string][]byte{"token": []byte("tok-123")}})).To(Succeed())
-	run := &weirv1.AnalysisRun{
-		ObjectMeta: metav1.ObjectMeta{Name: "judge", Namespace: r.ns},
-		Spec: weirv1.AnalysisRunSpec{StartAt: ptr.To(metav1.Now()), Metrics: []weirv1.Metric{{
-			Name: "latency", OnNoData: weirv1.NoDataWait, Interval: "1s", Count: ptr.To[int32](1),
-			Provider: weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{
-				Prometheus: weirv1.PrometheusEndpoint{Address: guard.URL, Timeout: "5s",
-					Headers: []weirv1.HTTPHeader{{Name: "X-Scope-OrgID", Value: "team-a"}},
-					Auth: &weirv1.PrometheusAuth{BearerTokenSecret: &corev1.SecretKeySelector{
-						LocalObjectReference: corev1.LocalObjectReference{Name: "prom-token"}, Key: "token"}}},
-				CanaryQuery:   `sum(rate(http_requests_total{service="canary"}[5s]))`,
-				BaselineQuery: `sum(rate(http_requests_total{service="canary"}[5s]))`,
-				Window:        "10s", Step: "1s", MinSamples: ptr.To[int32](3),
-			}},
-		}}},
-	}
-	g.Expect(k8s.Create(r.ctx, run)).To(Succeed())
+	r.Create(r.startedRun("judge", weirv1.Metric{
+		Name: "latency", OnNoData: weirv1.NoDataWait, MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](1)},
+		Provider: weirv1.MetricProvider{Judge: &weirv1.JudgeProvider{
+			Prometheus: weirv1.PrometheusEndpoint{Address: guard.URL, Timeout: "5s",
+				Headers: []weirv1.HTTPHeader{{Name: "X-Scope-OrgID", Value: "team-a"}},
+				Auth: &weirv1.PrometheusAuth{BearerTokenSecret: &corev1.SecretKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "prom-token"}, Key: "token"}}},
+			CanaryQuery:   `sum(rate(http_requests_total{service="canary"}[5s]))`,
+			BaselineQuery: `sum(rate(http_requests_total{service="canary"}[5s]))`,
+			Window:        "10s", Step: "1s", MinSamples: ptr.To[int32](3),
+		}},
+	}))
 	var first weirv1.Measurement
 	g.Eventually(func() bool {
 		got := r.run("judge")

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
@@ -19,9 +17,9 @@ const policyTimeout = 3 * time.Minute
 // policy creates a ReleasePolicy and waits until the Rollout's status names it: the
 // controller has seen it, so the next template change is decided under it.
 func (r *release) policy(name string, spec weirv1.ReleasePolicySpec) {
-	r.g.Expect(k8s.Create(r.ctx, &weirv1.ReleasePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: name}, Spec: spec})).To(Succeed())
-	r.g.Eventually(func() []string {
-		if p := r.get().Status.Policy; p != nil {
+	r.G.Expect(k8s.Create(r.Ctx, &weirv1.ReleasePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: r.NS, Name: name}, Spec: spec})).To(Succeed())
+	r.G.Eventually(func() []string {
+		if p := r.Get().Status.Policy; p != nil {
 			return p.Policies
 		}
 		return nil
@@ -36,33 +34,24 @@ func (r *release) healthyCanary(replicas int32) *weirv1.Rollout {
 // heldOnStable checks a held release: the reason, all traffic and every pod on stable.
 func (r *release) heldOnStable(reason string) *weirv1.Rollout {
 	var ro *weirv1.Rollout
-	r.g.Eventually(func() string {
-		ro = r.get()
-		return string(ro.Status.Phase) + "/" + reasonOfReady(ro)
+	r.G.Eventually(func() string {
+		ro = r.Get()
+		return string(ro.Status.Phase) + "/" + condition(ro, weirv1.ConditionReady).Reason
 	}, timeout, poll).Should(Equal("Paused/"+reason), func() string { return describe(ro) })
-	r.g.Expect(r.weights()).To(Equal([2]int32{100, 0}))
+	r.G.Expect(r.Weights()).To(Equal([2]int32{100, 0}))
 	// (an older revision may still be within its scale-down delay)
 	replicas := r.replicas()
-	r.g.Expect(replicas[ro.Status.StableRS]).To(Equal(int32(2)), "stable at full size")
-	r.g.Expect(replicas[ro.Status.CurrentPodHash]).To(BeZero(), "nothing of the new revision runs: %s", describe(ro))
-	r.g.Expect(r.selector("web-canary")).To(Equal(ro.Status.StableRS))
+	r.G.Expect(replicas[ro.Status.StableRS]).To(Equal(int32(2)), "stable at full size")
+	r.G.Expect(replicas[ro.Status.CurrentPodHash]).To(BeZero(), "nothing of the new revision runs: %s", describe(ro))
+	r.G.Expect(r.Selector("web-canary")).To(Equal(ro.Status.StableRS))
 	return ro
-}
-
-func reasonOfReady(ro *weirv1.Rollout) string {
-	for _, c := range ro.Status.Conditions {
-		if c.Type == weirv1.ConditionReady {
-			return c.Reason
-		}
-	}
-	return ""
 }
 
 // TestReleaseWindowHoldsUntilItsEdge: a deny window closing within 15-75 s holds a new
 // release on stable; the release starts by itself at the edge, not before.
 func TestReleaseWindowHoldsUntilItsEdge(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	r.healthyCanary(2)
 
 	now := time.Now().UTC()
@@ -73,29 +62,28 @@ func TestReleaseWindowHoldsUntilItsEdge(t *testing.T) {
 	ro := r.heldOnStable(weirv1.ReasonReleaseWindowClosed)
 	g.Expect(ro.Status.Message).To(ContainSubstring(`deny window "test-freeze"); opens ` + edge.Format(time.RFC3339)))
 	g.Expect(ro.Status.Policy.Policies).To(Equal([]string{"freeze"}))
-	g.Expect(r.events()).To(ContainSubstring(weirv1.ReasonReleaseWindowClosed))
+	g.Expect(r.Events()).To(ContainSubstring(weirv1.ReasonReleaseWindowClosed))
 
 	done := r.waitHealthyWithin(policyTimeout)
 	g.Expect(time.Now()).To(BeTemporally(">=", edge), "not before the window's edge")
 	g.Expect(done.Status.Policy.Admitted).To(Equal(done.Status.StableRS))
-	g.Expect(r.events()).To(ContainSubstring("ReleaseAdmitted"))
+	g.Expect(r.Events()).To(ContainSubstring("ReleaseAdmitted"))
 }
 
 // TestUpstreamSoak: production waits for staging to run the same image Healthy for its
 // soak, then starts by itself; its status names the evidence.
 func TestUpstreamSoak(t *testing.T) {
 	prod := newRelease(t)
-	g := prod.g
-	staging := &release{t: t, g: g, ctx: prod.ctx, ns: "s-" + rand.String(6), name: "web"}
-	g.Expect(k8s.Create(prod.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: staging.ns}})).To(Succeed())
+	g := prod.G
+	staging := &release{prod.Sibling("s")}
 	for _, r := range []*release{staging, prod} {
 		r.healthyCanary(2)
 	}
-	prod.policy("staging-first", weirv1.ReleasePolicySpec{RequireUpstream: &weirv1.UpstreamRequirement{Namespace: staging.ns, Soak: "5s"}})
+	prod.policy("staging-first", weirv1.ReleasePolicySpec{RequireUpstream: &weirv1.UpstreamRequirement{Namespace: staging.NS, Soak: "5s"}})
 
 	prod.setImage("web:2")
 	ro := prod.heldOnStable(weirv1.ReasonUpstreamNotSoaked)
-	g.Expect(ro.Status.Message).To(ContainSubstring(staging.ns + "/web has not run web:2 Healthy yet (soak 5s)"))
+	g.Expect(ro.Status.Message).To(ContainSubstring(staging.NS + "/web has not run web:2 Healthy yet (soak 5s)"))
 
 	staging.setImage("web:2")
 	healthy := staging.waitHealthy()
@@ -104,29 +92,29 @@ func TestUpstreamSoak(t *testing.T) {
 
 	done := prod.waitHealthyWithin(policyTimeout)
 	g.Expect(time.Now()).To(BeTemporally(">=", since.Add(5*time.Second)), "not before the soak ended")
-	g.Expect(done.Status.Policy.Evidence).To(ConsistOf(MatchRegexp(`^policy staging-first: ` + staging.ns + `/web has run web:2 Healthy for [0-9]+s \(soak 5s\)$`)))
+	g.Expect(done.Status.Policy.Evidence).To(ConsistOf(MatchRegexp(`^policy staging-first: ` + staging.NS + `/web has run web:2 Healthy for [0-9]+s \(soak 5s\)$`)))
 }
 
 // TestOverrideLetsOneRevisionThrough: an override releases the current revision through a
 // closed window and records who and why; the next revision is held again.
 func TestOverrideLetsOneRevisionThrough(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	r.healthyCanary(2)
 	r.policy("always-closed", weirv1.ReleasePolicySpec{Windows: &weirv1.ReleaseWindows{Deny: []weirv1.ReleaseWindow{{Name: "closed"}}}})
 
 	r.setImage("web:2")
 	r.heldOnStable(weirv1.ReasonReleaseWindowClosed)
 	g.Eventually(func() error {
-		ro := r.get()
+		ro := r.Get()
 		patch := client.MergeFromWithOptions(ro.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		ro.Status.Request = &weirv1.OperatorRequest{Action: weirv1.RequestOverridePolicy, By: "alice", Reason: "hotfix INC-42", At: metav1.Now()}
-		return k8s.Status().Patch(r.ctx, ro, patch)
+		return k8s.Status().Patch(r.Ctx, ro, patch)
 	}, timeout, poll).Should(Succeed())
 	done := r.waitHealthyWithin(policyTimeout)
 	g.Expect(done.Status.Policy.Override).NotTo(BeNil())
 	g.Expect(*done.Status.Policy.Override).To(MatchFields(done.Status.StableRS, "alice", "hotfix INC-42"))
-	g.Expect(r.events()).To(ContainSubstring("let through policies always-closed by alice: hotfix INC-42"))
+	g.Expect(r.Events()).To(ContainSubstring("let through policies always-closed by alice: hotfix INC-42"))
 
 	r.setImage("web:3")
 	held := r.heldOnStable(weirv1.ReasonReleaseWindowClosed)
@@ -144,7 +132,7 @@ func MatchFields(revision, by, reason string) OmegaMatcher {
 // the field.
 func TestPolicyAdmission(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	for _, tc := range []struct {
 		window weirv1.ReleaseWindow
 		want   string
@@ -155,7 +143,7 @@ func TestPolicyAdmission(t *testing.T) {
 		{weirv1.ReleaseWindow{From: "2026-12-24", Until: "2026-12-20"}, "from must not be after until"},
 		{weirv1.ReleaseWindow{From: "24.12.2026"}, "spec.windows.deny[0].from: Invalid value"},
 	} {
-		err := k8s.Create(r.ctx, &weirv1.ReleasePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, GenerateName: "p-"},
+		err := k8s.Create(r.Ctx, &weirv1.ReleasePolicy{ObjectMeta: metav1.ObjectMeta{Namespace: r.NS, GenerateName: "p-"},
 			Spec: weirv1.ReleasePolicySpec{Windows: &weirv1.ReleaseWindows{Deny: []weirv1.ReleaseWindow{tc.window}}}})
 		g.Expect(err).To(MatchError(ContainSubstring(tc.want)), "%+v", tc.window)
 	}
@@ -163,5 +151,5 @@ func TestPolicyAdmission(t *testing.T) {
 	ro := r.healthyCanary(2)
 	patch := client.MergeFrom(ro.DeepCopy())
 	ro.Status.Request = &weirv1.OperatorRequest{Action: weirv1.RequestOverridePolicy, By: "alice", At: metav1.Now()}
-	g.Expect(k8s.Status().Patch(r.ctx, ro, patch)).To(MatchError(ContainSubstring("status.request.reason: Invalid value: an OverridePolicy request needs a reason")))
+	g.Expect(k8s.Status().Patch(r.Ctx, ro, patch)).To(MatchError(ContainSubstring("status.request.reason: Invalid value: an OverridePolicy request needs a reason")))
 }

@@ -60,20 +60,20 @@ func templateStep(name string, args ...weirv1.AnalysisRunArgument) weirv1.Canary
 // release aborts by itself, traffic back to stable.
 func TestWebProviderPromotesAndAborts(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	status := startStatusEndpoint(t, "t0ken")
-	r.services()
+	r.Services()
 	r.route(nil)
-	g.Expect(k8s.Create(r.ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "status-api", Namespace: r.ns},
+	g.Expect(k8s.Create(r.Ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "status-api", Namespace: r.NS},
 		Data:       map[string][]byte{"token": []byte("Bearer t0ken")},
 	})).To(Succeed())
-	g.Expect(k8s.Create(r.ctx, &weirv1.AnalysisTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "status-api", Namespace: r.ns},
+	g.Expect(k8s.Create(r.Ctx, &weirv1.AnalysisTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "status-api", Namespace: r.NS},
 		Spec: weirv1.AnalysisTemplateSpec{
 			Args: []weirv1.Argument{{Name: "service"}},
 			Metrics: []weirv1.Metric{{
-				Name: "error-rate", Interval: "1s", Count: ptr.To[int32](3),
+				Name: "error-rate", MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](3)},
 				SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
 				Provider: weirv1.MetricProvider{Web: &weirv1.WebProvider{
 					URL:      status.URL + "/api/status?service={{args.service}}",
@@ -85,8 +85,7 @@ func TestWebProviderPromotesAndAborts(t *testing.T) {
 		},
 	})).To(Succeed())
 	step := templateStep("status-api", weirv1.AnalysisRunArgument{Name: "service", Value: ptr.To("web-canary")})
-	r.create(r.rollout(2, setWeight(20), step))
-	r.waitHealthy()
+	r.healthy(r.Rollout(2, setWeight(20), step))
 
 	run := r.promotedRun("web:2")
 	g.Expect(run.Status.Phase).To(Equal(weirv1.AnalysisSuccessful))
@@ -96,10 +95,10 @@ func TestWebProviderPromotesAndAborts(t *testing.T) {
 
 	status.errorRate.Store("0.3")
 	r.setImage("web:3")
-	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
-	g.Expect(r.get().Status.Aborted.Message).To(And(ContainSubstring("error-rate"), ContainSubstring("result >= 0.05")))
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}))
-	failed := r.run(fmt.Sprintf("web-%s-2-1", r.get().Status.CurrentPodHash))
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.Get()) })
+	g.Expect(r.Get().Status.Aborted.Message).To(And(ContainSubstring("error-rate"), ContainSubstring("result >= 0.05")))
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{100, 0}))
+	failed := r.run(fmt.Sprintf("web-%s-2-1", r.Get().Status.CurrentPodHash))
 	g.Expect(failed.Status.Phase).To(Equal(weirv1.AnalysisFailed))
 	last := failed.Status.MetricResults[0].Measurements
 	g.Expect(last[len(last)-1].Value).To(Equal("0.3"))
@@ -131,14 +130,14 @@ func (r *release) smokeTest(failing bool) {
 		}},
 	}
 	var tmpl weirv1.AnalysisTemplate
-	if err := k8s.Get(r.ctx, clientKey(r.ns, "smoke"), &tmpl); err != nil {
-		r.g.Expect(k8s.Create(r.ctx, &weirv1.AnalysisTemplate{ObjectMeta: metav1.ObjectMeta{Name: "smoke", Namespace: r.ns}, Spec: spec})).To(Succeed())
+	if err := k8s.Get(r.Ctx, clientKey(r.NS, "smoke"), &tmpl); err != nil {
+		r.G.Expect(k8s.Create(r.Ctx, &weirv1.AnalysisTemplate{ObjectMeta: metav1.ObjectMeta{Name: "smoke", Namespace: r.NS}, Spec: spec})).To(Succeed())
 		return
 	}
-	r.g.Eventually(func() error {
-		r.g.Expect(k8s.Get(r.ctx, clientKey(r.ns, "smoke"), &tmpl)).To(Succeed())
+	r.G.Eventually(func() error {
+		r.G.Expect(k8s.Get(r.Ctx, clientKey(r.NS, "smoke"), &tmpl)).To(Succeed())
 		tmpl.Spec = spec
-		return k8s.Update(r.ctx, &tmpl)
+		return k8s.Update(r.Ctx, &tmpl)
 	}, timeout, poll).Should(Succeed())
 }
 
@@ -148,13 +147,10 @@ func (r *release) smokeTest(failing bool) {
 // the template's labels and the rendered argument.
 func TestJobProviderPromotesAndAborts(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
-	r.services()
-	r.route(nil)
+	g := r.G
 	r.smokeTest(false)
 	step := templateStep("smoke", weirv1.AnalysisRunArgument{Name: "target", Value: ptr.To("http://web-canary")})
-	r.create(r.rollout(2, setWeight(20), step))
-	r.waitHealthy()
+	r.healthyWith(2, setWeight(20), step)
 
 	run := r.promotedRun("web:2")
 	runName := run.Name
@@ -164,7 +160,7 @@ func TestJobProviderPromotesAndAborts(t *testing.T) {
 	g.Expect(m.Measurements[0].Message).To(HavePrefix("Job " + runName + "-smoke-1 succeeded"))
 
 	var job batchv1.Job
-	g.Expect(k8s.Get(r.ctx, clientKey(r.ns, runName+"-smoke-1"), &job)).To(Succeed())
+	g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, runName+"-smoke-1"), &job)).To(Succeed())
 	g.Expect(metav1.IsControlledBy(&job, run)).To(BeTrue(), "owned by its run")
 	g.Expect(job.Labels).To(And(HaveKeyWithValue("team", "blog"), HaveKeyWithValue(weirv1.MeasurementRunLabel, runName)))
 	g.Expect(job.Spec.Template.Spec.Containers[0].Args).To(Equal([]string{"--target=http://web-canary"}))
@@ -172,19 +168,19 @@ func TestJobProviderPromotesAndAborts(t *testing.T) {
 
 	r.smokeTest(true)
 	r.setImage("web:3")
-	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.get()) })
-	g.Expect(r.get().Status.Aborted.Message).To(ContainSubstring("smoke"))
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{100, 0}))
-	failedName := fmt.Sprintf("web-%s-2-1", r.get().Status.CurrentPodHash)
+	g.Eventually(r.abortedReason, timeout, poll).Should(Equal(weirv1.ReasonAnalysisFailed), func() string { return describe(r.Get()) })
+	g.Expect(r.Get().Status.Aborted.Message).To(ContainSubstring("smoke"))
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{100, 0}))
+	failedName := fmt.Sprintf("web-%s-2-1", r.Get().Status.CurrentPodHash)
 	failed := r.run(failedName)
 	g.Expect(failed.Status.Phase).To(Equal(weirv1.AnalysisFailed))
 	g.Expect(failed.Status.MetricResults[0].Measurements[0].Message).To(ContainSubstring("Job " + failedName + "-smoke-1 failed"))
 
 	// Jobs go with their run.
-	g.Expect(k8s.Delete(r.ctx, run)).To(Succeed())
+	g.Expect(k8s.Delete(r.Ctx, run)).To(Succeed())
 	g.Eventually(func() int {
 		var jobs batchv1.JobList
-		g.Expect(k8s.List(r.ctx, &jobs, client.InNamespace(r.ns), client.MatchingLabels{weirv1.MeasurementRunLabel: runName})).To(Succeed())
+		g.Expect(k8s.List(r.Ctx, &jobs, client.InNamespace(r.NS), client.MatchingLabels{weirv1.MeasurementRunLabel: runName})).To(Succeed())
 		return len(jobs.Items)
 	}, timeout, poll).Should(BeZero())
 }

@@ -19,20 +19,19 @@ import (
 // --to-revision always means one revision (issue 14, defect 7).
 func TestRevisionNumbersNeverRepeat(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
-	r.services()
+	g := r.G
+	r.Services()
 	r.route(nil)
-	ro := r.rollout(1, setWeight(50))
+	ro := r.Rollout(1, setWeight(50))
 	ro.Spec.RevisionHistoryLimit = ptr.To[int32](1)
 	ro.Spec.Strategy.Canary.ScaleDownDelaySeconds = ptr.To[int32](0)
-	r.create(ro)
-	r.waitHealthy()
+	r.healthy(ro)
 	numbers := map[string]int{} // hash -> revision number, as first seen
 	record := func() {
 		var list appsv1.ReplicaSetList
-		g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
+		g.Expect(k8s.List(r.Ctx, &list, client.InNamespace(r.NS))).To(Succeed())
 		for _, rs := range list.Items {
-			if !metav1.IsControlledBy(&rs, r.get()) {
+			if !metav1.IsControlledBy(&rs, r.Get()) {
 				continue
 			}
 			n, err := strconv.Atoi(rs.Annotations[revision.RevisionAnnotation])
@@ -53,7 +52,7 @@ func TestRevisionNumbersNeverRepeat(t *testing.T) {
 		// Old revisions beyond the limit are pruned meanwhile.
 		g.Eventually(func() int {
 			var list appsv1.ReplicaSetList
-			g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns))).To(Succeed())
+			g.Expect(k8s.List(r.Ctx, &list, client.InNamespace(r.NS))).To(Succeed())
 			return len(list.Items)
 		}, timeout, poll).Should(BeNumerically("<=", 2))
 	}
@@ -63,5 +62,5 @@ func TestRevisionNumbersNeverRepeat(t *testing.T) {
 		seen[n] = hash
 	}
 	g.Expect(numbers).To(HaveLen(6))
-	g.Expect(r.get().Status.NewestRevision.Number).To(Equal(int64(6)))
+	g.Expect(r.Get().Status.NewestRevision.Number).To(Equal(int64(6)))
 }

@@ -53,6 +53,7 @@ func (r *RolloutReconciler) checkAnalyses(ctx context.Context, ro *weirv1.Rollou
 		for _, a := range na.analysis.Args {
 			given[a.Name] = true
 		}
+		var found []analysis.Template
 		for _, ref := range na.analysis.Templates {
 			spec, err := r.template(ctx, ro.Namespace, ref)
 			if apierrors.IsNotFound(err) {
@@ -61,12 +62,17 @@ func (r *RolloutReconciler) checkAnalyses(ctx context.Context, ro *weirv1.Rollou
 			} else if err != nil {
 				return "", err
 			}
+			found = append(found, analysis.Template{Name: templateName(ref), Spec: spec})
 			for _, p := range registry.ValidateTemplate(spec) {
 				problems = append(problems, fmt.Sprintf("%s: template %s: %s", na.path, ref.TemplateName, p))
 			}
 			for _, name := range analysis.MissingArgs(spec, given) {
 				problems = append(problems, fmt.Sprintf("%s.args: template %s needs argument %q", na.path, ref.TemplateName, name))
 			}
+		}
+		_, merging := analysis.Merge(na.analysis, found)
+		for _, p := range merging {
+			problems = append(problems, fmt.Sprintf("%s: %s", na.path, p))
 		}
 	}
 	return strings.Join(problems, "; "), nil

@@ -24,7 +24,7 @@ func (r *release) grpcRoute() {
 			Weight:                 ptr.To(weight)}}
 	}
 	route := &gatewayv1.GRPCRoute{
-		ObjectMeta: metav1.ObjectMeta{Name: "web-grpc", Namespace: r.ns},
+		ObjectMeta: metav1.ObjectMeta{Name: "web-grpc", Namespace: r.NS},
 		Spec: gatewayv1.GRPCRouteSpec{
 			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: "public"}}},
 			Rules: []gatewayv1.GRPCRouteRule{
@@ -41,17 +41,17 @@ func (r *release) grpcRoute() {
 			},
 		},
 	}
-	r.g.Expect(k8s.Create(r.ctx, route)).To(Succeed())
+	r.G.Expect(k8s.Create(r.Ctx, route)).To(Succeed())
 }
 
 func (r *release) grpcWeights() [2]int32 {
 	var route gatewayv1.GRPCRoute
-	r.g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web-grpc"}, &route)).To(Succeed())
+	r.G.Expect(k8s.Get(r.Ctx, client.ObjectKey{Namespace: r.NS, Name: "web-grpc"}, &route)).To(Succeed())
 	var refs []gatewayv1.BackendRef
 	for _, br := range route.Spec.Rules[0].BackendRefs {
 		refs = append(refs, br.BackendRef)
 	}
-	return fixture.Weights(r.name, refs)
+	return fixture.Weights(r.Name, refs)
 }
 
 // TestGRPCRouteCarriesTheRelease: a Rollout naming an HTTPRoute and a GRPCRoute moves both
@@ -60,33 +60,32 @@ func (r *release) grpcWeights() [2]int32 {
 // rule with both Services, under its own field manager; Git's other rule is untouched.
 func TestGRPCRouteCarriesTheRelease(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
-	r.services()
+	g := r.G
+	r.Services()
 	r.route(nil)
 	r.grpcRoute()
-	ro := r.rollout(2, setWeight(25), pause(""), setWeight(60), pause(""))
+	ro := r.Rollout(2, setWeight(25), pause(""), setWeight(60), pause(""))
 	ro.Spec.Strategy.Canary.TrafficRouting.GatewayAPI.GRPCRoutes = []weirv1.RouteRef{{Name: "web-grpc"}}
-	r.create(ro)
-	r.waitHealthy()
+	r.healthy(ro)
 
 	r.setImage("web:2")
 	for _, want := range [][2]int32{{75, 25}, {40, 60}} {
 		g.Eventually(func() string {
-			ro := r.get()
+			ro := r.Get()
 			return string(ro.Status.Phase) + " " + ro.Status.Message
-		}, timeout, poll).Should(ContainSubstring("until promoted"), func() string { return describe(r.get()) })
+		}, timeout, poll).Should(ContainSubstring("until promoted"), func() string { return describe(r.Get()) })
 		g.Expect(r.grpcWeights()).To(Equal(want))
-		g.Expect(r.weights()).To(Equal(want))
-		w := r.get().Status.Canary.Weights
+		g.Expect(r.Weights()).To(Equal(want))
+		w := r.Get().Status.Canary.Weights
 		g.Expect(w.Verified).To(Equal(&weirv1.WeightPair{Stable: want[0], Canary: want[1]}))
 		r.request(weirv1.RequestPromote)
-		g.Eventually(func() int32 { return ptr.Deref(r.get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(BeNumerically(">", 1))
+		g.Eventually(func() int32 { return ptr.Deref(r.Get().Status.CurrentStepIndex, -1) }, timeout, poll).Should(BeNumerically(">", 1))
 	}
 	r.waitHealthy()
 	g.Expect(r.grpcWeights()).To(Equal([2]int32{100, 0}))
 
 	var route gatewayv1.GRPCRoute
-	g.Expect(k8s.Get(r.ctx, client.ObjectKey{Namespace: r.ns, Name: "web-grpc"}, &route)).To(Succeed())
+	g.Expect(k8s.Get(r.Ctx, client.ObjectKey{Namespace: r.NS, Name: "web-grpc"}, &route)).To(Succeed())
 	g.Expect(route.Spec.Rules[1].BackendRefs).To(HaveLen(1), "the user's other rule is untouched")
 	g.Expect(*route.Spec.Rules[1].BackendRefs[0].Weight).To(Equal(int32(1)))
 	managers := map[string]bool{}
@@ -104,36 +103,31 @@ func TestGRPCRouteCarriesTheRelease(t *testing.T) {
 // by itself.
 func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	r.healthyWith(2, setWeight(50), pause(""))
 
 	var canary corev1.Service
 	g.Eventually(func() error {
-		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, fixture.CanaryService("web")), &canary)).To(Succeed())
+		g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, fixture.CanaryService("web")), &canary)).To(Succeed())
 		canary.Spec.Ports = []corev1.ServicePort{{Name: "http", Port: 8080}}
-		return k8s.Update(r.ctx, &canary)
+		return k8s.Update(r.Ctx, &canary)
 	}, timeout, poll).Should(Succeed())
 	r.setImage("web:2")
-	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(
-		ContainSubstring("a backend doesn't resolve"), func() string { return describe(r.get()) })
-	ro := r.get()
-	g.Expect(ro.Status.Message).To(And(ContainSubstring("weight 50 held"), ContainSubstring("Service "+r.ns+"/web-canary has no port 80")))
-	g.Expect(r.weights()).To(Equal([2]int32{100, 0}), "no traffic to a canary the gateway can't reach")
-	stalled := false
-	for _, c := range ro.Status.Conditions {
-		if c.Type == weirv1.ConditionStalled && c.Status == metav1.ConditionTrue && c.Reason == weirv1.ReasonBackendNotResolved {
-			stalled = true
-		}
-	}
-	g.Expect(stalled).To(BeTrue(), "a person must fix it: kstatus Stalled")
-	g.Expect(r.events()).NotTo(ContainSubstring("StepCompleted"))
+	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).Should(
+		ContainSubstring("a backend doesn't resolve"), func() string { return describe(r.Get()) })
+	ro := r.Get()
+	g.Expect(ro.Status.Message).To(And(ContainSubstring("weight 50 held"), ContainSubstring("Service "+r.NS+"/web-canary has no port 80")))
+	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}), "no traffic to a canary the gateway can't reach")
+	g.Expect(condition(ro, weirv1.ConditionStalled)).To(And(HaveField("Status", metav1.ConditionTrue), HaveField("Reason", weirv1.ReasonBackendNotResolved)),
+		"a person must fix it: kstatus Stalled")
+	g.Expect(r.Events()).NotTo(ContainSubstring("StepCompleted"))
 
 	g.Eventually(func() error {
-		g.Expect(k8s.Get(r.ctx, clientKey(r.ns, fixture.CanaryService("web")), &canary)).To(Succeed())
+		g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, fixture.CanaryService("web")), &canary)).To(Succeed())
 		canary.Spec.Ports = []corev1.ServicePort{{Name: "http", Port: 80}}
-		return k8s.Update(r.ctx, &canary)
+		return k8s.Update(r.Ctx, &canary)
 	}, timeout, poll).Should(Succeed())
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{50, 50}))
-	g.Eventually(func() string { return r.get().Status.Message }, timeout, poll).Should(ContainSubstring("until promoted"))
-	g.Expect(r.get().Status.Message).NotTo(ContainSubstring("resolve"))
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{50, 50}))
+	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).Should(ContainSubstring("until promoted"))
+	g.Expect(r.Get().Status.Message).NotTo(ContainSubstring("resolve"))
 }

@@ -18,18 +18,18 @@ import (
 // verified.
 func TestUnverifiedWeightIsShown(t *testing.T) {
 	r := newRelease(t)
-	g := r.g
+	g := r.G
 	r.healthyWith(2, setWeight(50), pause(""))
 	var route gatewayv1.HTTPRoute
-	g.Expect(k8s.Get(r.ctx, r.key(), &route)).To(Succeed())
+	g.Expect(k8s.Get(r.Ctx, r.Key(), &route)).To(Succeed())
 	before := route.DeepCopy()
 	route.Annotations = map[string]string{noGatewayAnnotation: "true"}
-	g.Expect(k8s.Patch(r.ctx, &route, client.MergeFrom(before))).To(Succeed())
+	g.Expect(k8s.Patch(r.Ctx, &route, client.MergeFrom(before))).To(Succeed())
 
 	r.setImage("web:2")
-	g.Eventually(r.weights, timeout, poll).Should(Equal([2]int32{50, 50}))
+	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{50, 50}))
 	g.Eventually(func() string {
-		ro := r.get()
+		ro := r.Get()
 		c := meta.FindStatusCondition(ro.Status.Conditions, weirv1.ConditionTrafficVerified)
 		if c == nil || ro.Status.Canary == nil || ro.Status.Canary.Weights == nil {
 			return describe(ro)

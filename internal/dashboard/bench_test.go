@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -36,8 +33,8 @@ const benchRollouts = 2000
 //	KUBEBUILDER_ASSETS=$PWD/bin go test ./internal/dashboard -run '^$' -bench Overview -benchtime 5x
 func BenchmarkOverview2000(b *testing.B) {
 	ctx := context.Background()
-	ns := "bench-" + rand.String(5)
-	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+	ns, err := fixture.Namespace(ctx, env.Client, "bench")
+	if err != nil {
 		b.Fatal(err)
 	}
 	phases := []weirv1.RolloutPhase{weirv1.PhaseHealthy, weirv1.PhaseProgressing, weirv1.PhasePaused, weirv1.PhaseDegraded}

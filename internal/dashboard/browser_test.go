@@ -14,9 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -48,8 +46,8 @@ const (
 func TestDashboardInABrowser(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := "dash-" + rand.String(5)
-	g.Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	ns, err := fixture.Namespace(ctx, env.Client, "dash")
+	g.Expect(err).NotTo(HaveOccurred())
 
 	// The canary's error rate, measured by a real Prometheus.
 	exp, err := testenv.StartExporter()
@@ -236,7 +234,7 @@ func errorRate(ns, promURL string) *weirv1.AnalysisTemplate {
 		Spec: weirv1.AnalysisTemplateSpec{
 			Args: []weirv1.Argument{{Name: "service"}},
 			Metrics: []weirv1.Metric{{
-				Name: "error-rate", Interval: "1s", Count: ptr.To[int32](3), OnNoData: weirv1.NoDataWait,
+				Name: "error-rate", MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](3)}, OnNoData: weirv1.NoDataWait,
 				SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
 				Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{
 					PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: promURL, Timeout: "2s"},

@@ -21,11 +21,7 @@ func TestBake(t *testing.T) {
 		return map[string]AnalysisRun{"web-v2-post-1": {Phase: phase, Message: "metric error-rate " + string(phase)}}
 	}
 	baking := func(s *weirv1.RolloutStatus) { s.Canary.PostPromotionAnalysisRun = "web-v2-post-1" }
-	for _, tc := range []struct {
-		name string
-		w    world
-		want expect
-	}{
+	checkPlans(t, []planCase{
 		{"last step done: the new revision grows to full size, its traffic with its available pods; stable kept at full size",
 			afterLastStep(w(80, 20), 1, nil),
 			expect{phase: weirv1.PhaseProgressing, reason: weirv1.ReasonWaitingForPods, stable: "v1", scale: map[string]int32{"v1": 4, "v2": 4},
@@ -42,7 +38,5 @@ func TestBake(t *testing.T) {
 			expect{phase: weirv1.PhaseDegraded, aborted: weirv1.ReasonAnalysisFailed, stable: "v1", scale: map[string]int32{"v1": 4, "v2": 4},
 				weights: &weirv1.WeightPair{Stable: 100}, message: "failed its bake with all traffic: revert its change in Git ('kubectl weir undo web' prints it)",
 				events: []string{"RolloutAborted"}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { check(t, Decide(tc.w.input()), tc.want) })
-	}
+	})
 }

@@ -26,10 +26,11 @@ func blueGreen(routed bool, mutate ...func(*weirv1.BlueGreenStrategy)) func(*wei
 	}
 }
 
+// bgStatus is releasing's status for a blue-green release at stage: the strategy's own
+// status is a blue-green one.
 func bgStatus(stage int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutStatus {
-	s := weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v2", CurrentStepIndex: ptr.To(stage),
-		StepStartedAt: ptr.To(metav1.NewMicroTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
-		BlueGreen: &weirv1.BlueGreenStatus{}}
+	s := releasing(stage)
+	s.Canary, s.BlueGreen = nil, &weirv1.BlueGreenStatus{}
 	for _, f := range extra {
 		f(&s)
 	}
@@ -51,11 +52,7 @@ func TestBlueGreenTransitions(t *testing.T) {
 	pre := func(b *weirv1.BlueGreenStrategy) { b.PrePromotionAnalysis = analysisStep().Analysis }
 	post := func(b *weirv1.BlueGreenStrategy) { b.PostPromotionAnalysis = analysisStep().Analysis }
 	manual := func(b *weirv1.BlueGreenStrategy) { b.AutoPromotionEnabled = ptr.To(false) }
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		{"new revision: preview comes up beside the active one, preview Service selects it",
 			world{replicas: 4, current: "v2", status: bgStatus(0), rs: []ReplicaSet{rs("v1", 4)}, canarySv: "v1", weights: w(100, 0),
 				mutate: blueGreen(false)},
@@ -134,9 +131,5 @@ func TestBlueGreenTransitions(t *testing.T) {
 				runs: map[string]AnalysisRun{"web-v2-pre-1": {Phase: weirv1.AnalysisFailed}}},
 			expect{runs: []string{"web-v2-r1-pre-1"}, reason: weirv1.ReasonAnalysisRunning}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, Decide(tc.w.input()), tc.want)
-		})
-	}
+	checkPlans(t, cases)
 }

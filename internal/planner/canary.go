@@ -95,7 +95,7 @@ func (d *decision) release(c *weirv1.CanaryStrategy) {
 
 	for {
 		weight := WeightAt(c.Steps, i)
-		canaryWant := d.sizeRevisions(c, weight)
+		canaryWant := d.sizeRevisions(c, i, weight)
 		d.stepVerdict(c, i, weight)
 		if d.s.Aborted != nil {
 			d.aborted(c)
@@ -200,13 +200,14 @@ func (d *decision) holdPausedCanary() {
 	d.plan.Scale[hash] = min(d.plan.Scale[hash], current)
 }
 
-// sizeRevisions sets the replicas of the stable and canary revisions for a weight and
-// returns the canary's target size.
-func (d *decision) sizeRevisions(c *weirv1.CanaryStrategy, weight int32) int32 {
+// sizeRevisions sets the replicas of the stable and canary revisions at step i (of weight)
+// and returns the canary's target size.
+func (d *decision) sizeRevisions(c *weirv1.CanaryStrategy, i, weight int32) int32 {
 	hash, stable := d.in.CurrentHash, d.s.StableRS
 	if c.TrafficRouting != nil {
-		// The routes decide traffic: stable stays at full size so an abort is instant.
-		canary := CanaryReplicas(d.replicas, weight)
+		// The routes decide traffic: stable stays at full size so an abort is instant; the
+		// canary has what the weight needs, or what a setCanaryScale asks for.
+		canary := CanaryPods(c.Steps, i, d.replicas)
 		d.plan.Scale[stable] = d.replicas
 		d.plan.Scale[hash] = canary
 		return canary
@@ -252,7 +253,7 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 		if d.s.StepStartedAt != nil {
 			started = d.s.StepStartedAt.Time
 		}
-		end := started.Add(step.Pause.Duration.OrDefault(0))
+		end := started.Add(step.Pause.Duration.Duration().OrDefault(0))
 		if d.in.Now.Before(end) {
 			d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonStepPause
 			d.message = fmt.Sprintf("step %d/%d: pausing %s at weight %d (until %s)", i+1, steps,
@@ -265,6 +266,14 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 	case step.Analysis != nil:
 		return d.stepAnalysis(step.Analysis, i, steps, weight)
 
+	case step.SetCanaryScale != nil:
+		if avail := d.available(hash); avail < canaryWant {
+			d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+				fmt.Sprintf("step %d/%d: %d of %d canary pods available (%s)", i+1, steps, avail, canaryWant, step.Describe()))
+			return false
+		}
+		return true
+
 	case step.SetHeaderRoute != nil, step.SetMirrorRoute != nil: // done once the routes carry the injected rules
 		if !d.verified {
 			d.wait(weirv1.PhaseProgressing, d.trafficWait(),
@@ -276,7 +285,7 @@ func (d *decision) stepDone(c *weirv1.CanaryStrategy, i, weight, routeWeight, ca
 	default:
 		// Never done: a step this controller can't read holds the release where it is.
 		d.markInvalid(weirv1.ReasonInvalidSpec, fmt.Sprintf("spec.strategy.canary.steps[%d]: a step of no kind this Weir knows "+
-			"(setWeight, pause, analysis, setHeaderRoute, setMirrorRoute); the release holds at step %d/%d", i, i+1, steps))
+			"(setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale); the release holds at step %d/%d", i, i+1, steps))
 		return false
 	}
 }

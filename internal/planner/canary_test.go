@@ -34,11 +34,7 @@ type expect struct {
 
 func TestCanaryTransitions(t *testing.T) {
 	four := []weirv1.CanaryStep{setWeight(20), pauseFor("10s"), setWeight(50), pauseForever()}
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		// Creation and idle.
 		{"new Rollout: straight to stable at full size, no steps",
 			world{replicas: 4, current: "v1", steps: four},
@@ -231,11 +227,7 @@ func TestCanaryTransitions(t *testing.T) {
 				route: &Route{Kind: "HTTPRoute", Name: "route", Found: true, Problem: "no rule has backendRefs to both Service stable and Service canary"}},
 			expect{phase: weirv1.PhaseDegraded, reason: weirv1.ReasonInvalidSpec, message: "no rule has backendRefs", invalid: true}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, Decide(tc.w.input()), tc.want)
-		})
-	}
+	checkPlans(t, cases)
 }
 
 func check(t *testing.T, p Plan, want expect) {

@@ -134,6 +134,11 @@ func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRou
 	if problem == "" && d.in.AnalysisProblem != "" {
 		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
 	}
+	if c := d.r.Spec.Strategy.Canary; problem == "" && c != nil {
+		if i, podless := PodlessRouteStep(c.Steps); podless != "" {
+			reason, problem = weirv1.ReasonInvalidSpec, fmt.Sprintf("spec.strategy.canary.steps[%d]: %s", i, podless)
+		}
+	}
 	if problem != "" {
 		d.markInvalid(reason, problem)
 		d.holdReplicas()

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -80,6 +81,22 @@ func (w world) input() Input {
 	}
 }
 
+// planCase is one case of a table test of Decide: what was observed and what the plan must
+// hold.
+type planCase struct {
+	name string
+	w    world
+	want expect
+}
+
+// checkPlans runs each case as a subtest that checks Decide's plan for its world.
+func checkPlans(t *testing.T, cases []planCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { check(t, Decide(tc.w.input()), tc.want) })
+	}
+}
+
 // rs is a ReplicaSet of a revision with all its pods available.
 func rs(hash string, replicas int32) ReplicaSet {
 	return ReplicaSet{Name: "web-" + hash, Hash: hash, Replicas: replicas, Available: replicas, Ready: replicas, Total: replicas, Created: t0.Add(-time.Hour)}
@@ -92,6 +109,8 @@ func rsAvail(hash string, replicas, available int32) ReplicaSet {
 	return r
 }
 
+// releasing is the status of a canary release of v2 over stable v1 at step, started and
+// last progressed a second ago.
 func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutStatus {
 	s := weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v2", CurrentStepIndex: ptr.To(step),
 		StepStartedAt: ptr.To(metav1.NewMicroTime(t0.Add(-time.Second))), ProgressedAt: ptr.To(metav1.NewTime(t0.Add(-time.Second))),
@@ -109,7 +128,7 @@ func w(stable, canary int32) weirv1.WeightPair {
 func setWeight(v int32) weirv1.CanaryStep { return weirv1.CanaryStep{SetWeight: ptr.To(v)} }
 
 func pauseFor(d string) weirv1.CanaryStep {
-	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration(d))}}
+	return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.PauseDuration(d))}}
 }
 
 func pauseForever() weirv1.CanaryStep { return weirv1.CanaryStep{Pause: &weirv1.RolloutPause{}} }

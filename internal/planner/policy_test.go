@@ -182,11 +182,7 @@ func TestWindowClosingMidRelease(t *testing.T) {
 	stepOneDone := world{replicas: 4, current: "v2", steps: []weirv1.CanaryStep{setWeight(20), pauseFor("10s"), setWeight(50), pauseForever()},
 		status: releasing(0, admitted), rs: []ReplicaSet{rs("v1", 4), rs("v2", 1)}, canarySv: "v2", weights: w(80, 20),
 		mutate: image("demoapp:v2"), policies: []weirv1.ReleasePolicy{fridayFreeze}}
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		{"closed: step 1 done, step 2 waits at weight 20",
 			stepOneDone,
 			expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonReleaseWindowClosed, step: ptr.To[int32](0), weights: &weirv1.WeightPair{Stable: 80, Canary: 20},
@@ -204,9 +200,7 @@ func TestWindowClosingMidRelease(t *testing.T) {
 			expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonReleaseWindowClosed, stable: "v1", weights: &weirv1.WeightPair{Stable: 80, Canary: 20},
 				message: "step 1/1 done; the full promotion waits for the release window"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { check(t, Decide(tc.w.input()), tc.want) })
-	}
+	checkPlans(t, cases)
 }
 
 // An override lets one revision through every rule, mid-release windows included; the next

@@ -35,6 +35,12 @@ func TestStatusCanWait(t *testing.T) {
 
 	stableWorld := world{replicas: 4, current: "v1", status: weirv1.RolloutStatus{StableRS: "v1", CurrentPodHash: "v1"},
 		rs: []ReplicaSet{rs("v1", 4)}, canarySv: "v1", weights: w(100, 0)}
+	// Then its canary pod became available.
+	canaryUp := func(t *testing.T) world {
+		wd := settled(t, waitingForPods)
+		wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+		return wd
+	}
 
 	cases := []struct {
 		name   string
@@ -43,22 +49,16 @@ func TestStatusCanWait(t *testing.T) {
 		writes bool // the decision changes the status at all
 	}{
 		{"the canary pod became available: weight 25 is asked of the route, not verified yet",
-			func(t *testing.T) world {
-				wd := settled(t, waitingForPods)
-				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
-				return wd
-			}, true, true},
+			canaryUp, true, true},
 		{"the route carries 75/25 but its gateway hasn't Accepted it yet: still waiting",
 			func(t *testing.T) world {
-				wd := settled(t, waitingForPods)
-				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				wd := canaryUp(t)
 				wd.route = &Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(75, 25))}
 				return wd
 			}, true, true},
 		{"the weight is verified: the step completes (an Event, a new step): written now",
 			func(t *testing.T) world {
-				wd := settled(t, waitingForPods)
-				wd.rs = []ReplicaSet{rs("v1", 4), rs("v2", 1)}
+				wd := canaryUp(t)
 				wd.status = Decide(wd.input()).Status // as if the unverified state had been written
 				wd.weights = w(75, 25)
 				return wd

@@ -24,11 +24,7 @@ func TestNoVerdictWithoutMeasurements(t *testing.T) {
 	bgRun := func(name string) func(*weirv1.RolloutStatus) {
 		return func(s *weirv1.RolloutStatus) { s.Canary.BackgroundAnalysisRun = name }
 	}
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		{"operator pause during a step analysis: its run keeps measuring, the step waits",
 			world{replicas: 4, current: "v2", steps: steps, status: atStep2(operatorPaused), rs: pods, canarySv: "v2", weights: w(80, 20),
 				runs: map[string]AnalysisRun{"web-v2-2-1": {Phase: weirv1.AnalysisRunning}}},
@@ -80,11 +76,7 @@ func TestNoVerdictWithoutMeasurements(t *testing.T) {
 				runs: map[string]AnalysisRun{"web-v2-2-1": {Phase: weirv1.AnalysisSuccessful}, "web-v2-background-1": {Phase: weirv1.AnalysisError}}},
 			expect{runs: []string{"web-v2-background-2"}, phase: weirv1.PhasePaused, reason: weirv1.ReasonWaitingForPromotion, events: []string{"Resumed"}}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, Decide(tc.w.input()), tc.want)
-		})
-	}
+	checkPlans(t, cases)
 }
 
 // TestBlueGreenPauseNeverPasses: pre- and post-promotion analysis keep measuring through an
@@ -95,11 +87,7 @@ func TestBlueGreenPauseNeverPasses(t *testing.T) {
 	preRun := func(s *weirv1.RolloutStatus) { s.BlueGreen.PrePromotionAnalysisRun = "web-v2-pre-1" }
 	postRun := func(s *weirv1.RolloutStatus) { s.BlueGreen.PostPromotionAnalysisRun = "web-v2-post-1" }
 	pods := []ReplicaSet{rs("v1", 4), rs("v2", 4)}
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		{"paused during pre-promotion analysis: the run keeps measuring, no promotion",
 			world{replicas: 4, current: "v2", status: bgStatus(0, previewReadyAt(0), preRun, operatorPaused), rs: pods, canarySv: "v2", weights: w(100, 0),
 				runs: map[string]AnalysisRun{"web-v2-pre-1": {Phase: weirv1.AnalysisRunning}}, mutate: blueGreen(true, pre)},
@@ -113,11 +101,7 @@ func TestBlueGreenPauseNeverPasses(t *testing.T) {
 				runs: map[string]AnalysisRun{"web-v2-post-1": {Phase: weirv1.AnalysisSuccessful}}, mutate: blueGreen(true, post)},
 			expect{phase: weirv1.PhasePaused, runs: []string{"web-v2-post-1"}, step: ptr.To[int32](1), stable: "v1"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, Decide(tc.w.input()), tc.want)
-		})
-	}
+	checkPlans(t, cases)
 }
 
 // TestInjectedRulesVerifiedByContent: a header step counts as applied only when the route's
@@ -128,11 +112,7 @@ func TestInjectedRulesVerifiedByContent(t *testing.T) {
 	}
 	steps := []weirv1.CanaryStep{setWeight(10), {SetHeaderRoute: ptr.To(header("2"))}, pauseForever()}
 	pods := []ReplicaSet{rs("v1", 4), rs("v2", 1)}
-	cases := []struct {
-		name string
-		w    world
-		want expect
-	}{
+	cases := []planCase{
 		{"the rule matches the old value under the same name: not applied yet",
 			world{replicas: 4, current: "v2", steps: steps, status: releasing(1), rs: pods, canarySv: "v2", weights: w(90, 10),
 				injected: []string{HeaderRuleKey(header("1"))}},
@@ -142,9 +122,5 @@ func TestInjectedRulesVerifiedByContent(t *testing.T) {
 				injected: []string{HeaderRuleKey(header("2"))}},
 			expect{phase: weirv1.PhasePaused, reason: weirv1.ReasonWaitingForPromotion, step: ptr.To[int32](2)}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, Decide(tc.w.input()), tc.want)
-		})
-	}
+	checkPlans(t, cases)
 }

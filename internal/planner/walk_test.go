@@ -77,7 +77,7 @@ func TestRandomWalkInvariants(t *testing.T) {
 
 // walkMetric is the one metric of every analysis in a walk; count is the spec's.
 func walkMetric(count int32) weirv1.Metric {
-	return weirv1.Metric{Name: "m", Interval: "1s", Count: ptr.To(count), SuccessCondition: "result < 1", FailureCondition: "result >= 1"}
+	return weirv1.Metric{Name: "m", MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To(count)}, SuccessCondition: "result < 1", FailureCondition: "result >= 1"}
 }
 
 type walkSpec struct {

@@ -44,7 +44,7 @@ func (r Rule) RefersTo(ns, svc string) bool {
 
 // IsService reports whether a backendRef points at the named Service in ns.
 func IsService(ref gatewayv1.BackendObjectReference, ns, name string) bool {
-	if ref.Group != nil && *ref.Group != "" {
+	if !CoreGroup(ref.Group) {
 		return false
 	}
 	if ref.Kind != nil && *ref.Kind != "Service" {
@@ -141,4 +141,10 @@ func Views[T any](rules []T, view func(*T) Rule) []Rule {
 		out[i] = view(&rules[i])
 	}
 	return out
+}
+
+// CoreGroup reports whether a backendRef's group is the core API group: "" as Gateway API
+// spells it, or "core" as some charts and the peers' examples write it.
+func CoreGroup(group *gatewayv1.Group) bool {
+	return group == nil || *group == "" || *group == "core"
 }

@@ -11,6 +11,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/weir-dev/weir/internal/routing"
 )
 
 // NoGatewayAnnotation on a route keeps the stand-in gateway away from it, so the route is
@@ -86,7 +88,7 @@ func report(ctx context.Context, c client.Client, route client.Object, parents [
 func resolve(ctx context.Context, c client.Client, ns string, backends []gatewayv1.BackendObjectReference) metav1.Condition {
 	ok := metav1.Condition{Type: string(gatewayv1.RouteConditionResolvedRefs), Status: metav1.ConditionTrue, Reason: string(gatewayv1.RouteReasonResolvedRefs)}
 	for _, ref := range backends {
-		if ptr.Deref(ref.Group, "") != "" || ptr.Deref(ref.Kind, "Service") != "Service" {
+		if !routing.CoreGroup(ref.Group) || ptr.Deref(ref.Kind, "Service") != "Service" {
 			continue // not a Service: the stand-in has nothing to check
 		}
 		if ref.Namespace != nil && string(*ref.Namespace) != ns {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -18,8 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
-	"github.com/weir-dev/weir/internal/plugin/kube"
 	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // The benchmark's cluster: benchRollouts Rollouts (WEIR_BENCH_ROLLOUTS overrides the
@@ -135,20 +134,9 @@ func benchRollout(ctx context.Context, i int) error {
 	if err := k8s.Status().Update(ctx, ro); err != nil {
 		return err
 	}
-	rsTemplate := *tmpl.DeepCopy()
-	rsTemplate.Labels = map[string]string{"app": name, revision.HashLabel: hash}
-	rs := &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-" + hash, Namespace: ns, Labels: rsTemplate.Labels,
-			Annotations: map[string]string{revision.RevisionAnnotation: "2"}},
-		Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To[int32](0), Template: rsTemplate,
-			Selector: &metav1.LabelSelector{MatchLabels: rsTemplate.Labels}},
-	}
-	run := &weirv1.AnalysisRun{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-" + hash + "-2-1", Namespace: ns,
-			Labels: map[string]string{kube.RolloutLabel: name, unmanagedLabel: "true"}},
-		Spec: weirv1.AnalysisRunSpec{Metrics: []weirv1.Metric{{Name: "error-rate", SuccessCondition: "result < 0.05",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://127.0.0.1:9"}, Query: "up"}}}}},
-	}
+	rs := revisionSet(ro, tmpl, 2, 0)
+	run := unmanagedRun(ro, name+"-"+hash+"-2-1", weirv1.Metric{Name: "error-rate", SuccessCondition: "result < 0.05",
+		Provider: fixture.Prometheus(fixture.NoPrometheus, "up")})
 	for _, obj := range []client.Object{rs, run} {
 		if err := controllerutil.SetControllerReference(ro, obj, k8s.Scheme()); err != nil {
 			return err

@@ -61,11 +61,11 @@ func TestVersionAndCompletion(t *testing.T) {
 func TestCompletionOfRolloutNames(t *testing.T) {
 	r := newRelease(t, "")
 	r.unmanagedRollout("web:1", 1)
-	res := weir("__complete", "-n", r.ns, "promote", "")
-	r.g.Expect(res.code).To(Equal(0), res.String())
-	r.g.Expect(res.out).To(HavePrefix("web\n"))
-	res = weir("__complete", "-n", r.ns, "get", "rollout", "w")
-	r.g.Expect(res.out).To(HavePrefix("web\n"))
+	res := weir("__complete", "-n", r.NS, "promote", "")
+	r.G.Expect(res.code).To(Equal(0), res.String())
+	r.G.Expect(res.out).To(HavePrefix("web\n"))
+	res = weir("__complete", "-n", r.NS, "get", "rollout", "w")
+	r.G.Expect(res.out).To(HavePrefix("web\n"))
 }
 
 // TestLintCommand: exit codes, standard input and JSON (the rules have their own table
@@ -101,15 +101,15 @@ func TestLintCommand(t *testing.T) {
 func TestSetImageErrors(t *testing.T) {
 	r := newRelease(t, "")
 	r.unmanagedRollout("web:1", 1)
-	res := weir("-n", r.ns, "set", "image", "web", "sidecar=x:1")
-	r.g.Expect(res.code).To(Equal(1))
-	r.g.Expect(res.err).To(ContainSubstring("rollout web has no container named sidecar (it has: web)"))
-	res = weir("-n", r.ns, "set", "image", "web", "web:2")
-	r.g.Expect(res.code).To(Equal(1))
-	r.g.Expect(res.err).To(ContainSubstring(`"web:2" is not CONTAINER=IMAGE`))
-	res = weir("-n", r.ns, "set", "image", "web", "web=web:1")
-	r.g.Expect(res.code).To(Equal(0), res.String())
-	r.g.Expect(res.out).To(Equal("rollout web:\n  container web: already web:1\nnothing changed\n"))
-	r.g.Expect(r.get().Generation).To(Equal(int64(1)))
-	r.g.Expect(strings.Contains(res.err, "GitOps")).To(BeFalse())
+	res := weir("-n", r.NS, "set", "image", "web", "sidecar=x:1")
+	r.G.Expect(res.code).To(Equal(1))
+	r.G.Expect(res.err).To(ContainSubstring("rollout web has no container named sidecar (it has: web)"))
+	res = weir("-n", r.NS, "set", "image", "web", "web:2")
+	r.G.Expect(res.code).To(Equal(1))
+	r.G.Expect(res.err).To(ContainSubstring(`"web:2" is not CONTAINER=IMAGE`))
+	res = weir("-n", r.NS, "set", "image", "web", "web=web:1")
+	r.G.Expect(res.code).To(Equal(0), res.String())
+	r.G.Expect(res.out).To(Equal("rollout web:\n  container web: already web:1\nnothing changed\n"))
+	r.G.Expect(r.Get().Generation).To(Equal(int64(1)))
+	r.G.Expect(strings.Contains(res.err, "GitOps")).To(BeFalse())
 }

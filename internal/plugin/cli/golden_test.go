@@ -45,32 +45,32 @@ func at(now time.Time) func() time.Time { return func() time.Time { return now }
 func TestGetGoldenPaused(t *testing.T) {
 	r := newRelease(t, "golden-paused")
 	now := r.pausedScenario()
-	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.code).To(Equal(0), res.String())
+	res := invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.code).To(Equal(0), res.String())
 	golden(t, "get-paused.txt", r.normalize(res.out))
 
 	// On a terminal: the same tree with colours and symbols.
-	res = invocation{now: at(now), terminal: ptr.To(true)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.out).To(ContainSubstring("⏸ Paused"))
-	r.g.Expect(res.out).To(ContainSubstring("\x1b["))
+	res = invocation{now: at(now), terminal: ptr.To(true)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.out).To(ContainSubstring("⏸ Paused"))
+	r.G.Expect(res.out).To(ContainSubstring("\x1b["))
 	golden(t, "get-paused-terminal.txt", r.normalize(res.out))
 	// --no-color wins over the terminal.
-	plain := invocation{now: at(now), terminal: ptr.To(true)}.run("-n", r.ns, "get", "rollout", "web", "--no-color")
-	r.g.Expect(r.normalize(plain.out)).To(Equal(golden0(t, "get-paused.txt")))
+	plain := invocation{now: at(now), terminal: ptr.To(true)}.run("-n", r.NS, "get", "rollout", "web", "--no-color")
+	r.G.Expect(r.normalize(plain.out)).To(Equal(golden0(t, "get-paused.txt")))
 
 	// -o json is the same picture, for scripts.
-	res = invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web", "-o", "json")
-	r.g.Expect(res.code).To(Equal(0), res.String())
+	res = invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web", "-o", "json")
+	r.G.Expect(res.code).To(Equal(0), res.String())
 	var v view.Rollout
-	r.g.Expect(json.Unmarshal([]byte(res.out), &v)).To(Succeed())
-	r.g.Expect(v.Step).To(Equal("3/5"))
-	r.g.Expect(v.Verdict).To(Equal("Paused"))
-	r.g.Expect(v.Revisions).To(HaveLen(2))
-	r.g.Expect(v.Revisions[0].Role).To(Equal("canary"))
-	r.g.Expect(v.Revisions[0].Runs).To(HaveLen(2))
-	r.g.Expect(*v.Routes[0].Canary).To(Equal(int32(20)))
-	res = invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web", "-o", "yaml")
-	r.g.Expect(res.out).To(ContainSubstring("stepAction: pause until promoted"))
+	r.G.Expect(json.Unmarshal([]byte(res.out), &v)).To(Succeed())
+	r.G.Expect(v.Step).To(Equal("3/5"))
+	r.G.Expect(v.Verdict).To(Equal("Paused"))
+	r.G.Expect(v.Revisions).To(HaveLen(2))
+	r.G.Expect(v.Revisions[0].Role).To(Equal("canary"))
+	r.G.Expect(v.Revisions[0].Runs).To(HaveLen(2))
+	r.G.Expect(*v.Routes[0].Canary).To(Equal(int32(20)))
+	res = invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web", "-o", "yaml")
+	r.G.Expect(res.out).To(ContainSubstring("stepAction: pause until promoted"))
 }
 
 func golden0(t *testing.T, name string) string {
@@ -86,10 +86,8 @@ func golden0(t *testing.T, name string) string {
 func TestGetGoldenAborted(t *testing.T) {
 	r := newRelease(t, "golden-aborted")
 	ro, now := r.unmanagedRollout("web:2", 4, setWeight(20), analysisStepRef(), pause(""))
-	r.services()
-	r.route(100, 0, nil)
-	r.revisionRS(ro, "web:1", 1, 4)
-	r.revisionRS(ro, "web:2", 2, 1)
+	r.serve(100, 0, nil)
+	r.revisions(ro, 4, 1)
 	canary := hashOf("web:2")
 	r.analysisRun(ro, "web-"+canary+"-2-1", "step 2/3 (weight 20)", weirv1.AnalysisRunStatus{
 		Phase: weirv1.AnalysisFailed, Message: "metric error-rate failed 2 of 3 measurements (failureLimit 1)",
@@ -108,8 +106,8 @@ func TestGetGoldenAborted(t *testing.T) {
 		Aborted:  &weirv1.AbortInfo{Reason: weirv1.ReasonAnalysisFailed, Message: "analysis failed", At: abortedAt, WeightVerifiedAt: ptr.To(metav1.NewMicroTime(abortedAt.Time))},
 		Replicas: 5, UpdatedReplicas: 1, ReadyReplicas: 5, AvailableReplicas: 5,
 	})
-	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.code).To(Equal(0), res.String())
+	res := invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.code).To(Equal(0), res.String())
 	golden(t, "get-aborted.txt", r.normalize(res.out))
 }
 
@@ -118,10 +116,8 @@ func TestGetGoldenAborted(t *testing.T) {
 func TestGetGoldenTimedPause(t *testing.T) {
 	r := newRelease(t, "golden-timed")
 	ro, now := r.unmanagedRollout("web:2", 2, setWeight(50), pause("30s"))
-	r.services()
-	r.route(50, 50, map[string]string{noGatewayAnnotation: "true"})
-	r.revisionRS(ro, "web:1", 1, 2)
-	r.revisionRS(ro, "web:2", 2, 1)
+	r.serve(50, 50, map[string]string{noGatewayAnnotation: "true"})
+	r.revisions(ro, 2, 1)
 	r.setStatus(ro, weirv1.RolloutStatus{
 		Strategy: "Canary", Phase: weirv1.PhaseProgressing, Message: "step 2/2: pausing 30s at weight 50 (18s left)",
 		Conditions:     []metav1.Condition{condition(weirv1.ConditionReady, weirv1.ReasonStepPause, false, now)},
@@ -130,9 +126,9 @@ func TestGetGoldenTimedPause(t *testing.T) {
 		Canary:        weights(50, nil),
 		Replicas:      3, UpdatedReplicas: 1, ReadyReplicas: 3, AvailableReplicas: 3,
 	})
-	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.code).To(Equal(0), res.String())
-	r.g.Expect(res.out).To(ContainSubstring("12s of 30s (18s left)"))
+	res := invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.code).To(Equal(0), res.String())
+	r.G.Expect(res.out).To(ContainSubstring("12s of 30s (18s left)"))
 	golden(t, "get-timed-pause.txt", r.normalize(res.out))
 }
 
@@ -140,10 +136,8 @@ func TestGetGoldenTimedPause(t *testing.T) {
 func TestGetGoldenHealthy(t *testing.T) {
 	r := newRelease(t, "golden-healthy")
 	ro, now := r.unmanagedRollout("web:2", 3, setWeight(50), pause(""))
-	r.services()
-	r.route(100, 0, nil)
-	r.revisionRS(ro, "web:1", 1, 0)
-	r.revisionRS(ro, "web:2", 2, 3)
+	r.serve(100, 0, nil)
+	r.revisions(ro, 0, 3)
 	stable := hashOf("web:2")
 	r.setStatus(ro, weirv1.RolloutStatus{
 		Strategy: "Canary", Phase: weirv1.PhaseHealthy, Message: "revision " + stable + " serves all traffic with 3 pods",
@@ -152,29 +146,26 @@ func TestGetGoldenHealthy(t *testing.T) {
 		Canary:   weights(0, ptr.To[int32](0)),
 		Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 3, AvailableReplicas: 3,
 	})
-	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.code).To(Equal(0), res.String())
+	res := invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.code).To(Equal(0), res.String())
 	golden(t, "get-healthy.txt", r.normalize(res.out))
 
 	// The same Rollout through status: Healthy, exit 0.
-	st := weir("-n", r.ns, "status", "web")
-	r.g.Expect(st.code).To(Equal(0), st.String())
-	r.g.Expect(st.out).To(Equal("web  Healthy: revision " + stable + " serves all traffic with 3 pods\n"))
+	st := weir("-n", r.NS, "status", "web")
+	r.G.Expect(st.code).To(Equal(0), st.String())
+	r.G.Expect(st.out).To(Equal("web  Healthy: revision " + stable + " serves all traffic with 3 pods\n"))
 }
 
 // TestGetGoldenBlueGreen: a blue-green preview counting down to its auto-promotion, with the
 // pre-promotion analysis done; users are still on the active revision.
 func TestGetGoldenBlueGreen(t *testing.T) {
 	r := newRelease(t, "golden-bluegreen")
-	ro := r.rollout(2)
-	ro.Labels = map[string]string{unmanagedLabel: "true"}
+	ro := r.Rollout(2)
 	ro.Spec.Template = template("web:2")
 	ro.Spec.Strategy = weirv1.RolloutStrategy{BlueGreen: &weirv1.BlueGreenStrategy{ActiveService: "web-active", PreviewService: "web-preview",
 		AutoPromotionSeconds: 60, PrePromotionAnalysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "smoke"}}}}}
-	r.g.Expect(k8s.Create(r.ctx, ro)).To(Succeed())
-	now := ro.CreationTimestamp.Add(ageOffset)
-	r.revisionRS(ro, "web:1", 1, 2)
-	r.revisionRS(ro, "web:2", 2, 2)
+	now := r.unmanaged(ro)
+	r.revisions(ro, 2, 2)
 	v1, v2 := hashOf("web:1"), hashOf("web:2")
 	r.analysisRun(ro, "web-"+v2+"-pre-1", "pre-promotion analysis against the preview", weirv1.AnalysisRunStatus{
 		Phase: weirv1.AnalysisSuccessful,
@@ -189,8 +180,8 @@ func TestGetGoldenBlueGreen(t *testing.T) {
 			PreviewAvailableAt: ptr.To(metav1.NewMicroTime(now.Add(-15 * time.Second)))},
 		Replicas: 4, UpdatedReplicas: 2, ReadyReplicas: 4, AvailableReplicas: 4,
 	})
-	res := invocation{now: at(now)}.run("-n", r.ns, "get", "rollout", "web")
-	r.g.Expect(res.code).To(Equal(0), res.String())
-	r.g.Expect(res.out).To(ContainSubstring("15s of 1m0s (45s left)"))
+	res := invocation{now: at(now)}.run("-n", r.NS, "get", "rollout", "web")
+	r.G.Expect(res.code).To(Equal(0), res.String())
+	r.G.Expect(res.out).To(ContainSubstring("15s of 1m0s (45s left)"))
 	golden(t, "get-bluegreen.txt", r.normalize(res.out))
 }

@@ -15,7 +15,7 @@ import (
 // pods returns the UIDs of the live pods of a revision.
 func (r *release) pods(hash string) map[types.UID]bool {
 	var list corev1.PodList
-	r.g.Expect(k8s.List(r.ctx, &list, client.InNamespace(r.ns), client.MatchingLabels{revision.HashLabel: hash})).To(Succeed())
+	r.G.Expect(k8s.List(r.Ctx, &list, client.InNamespace(r.NS), client.MatchingLabels{revision.HashLabel: hash})).To(Succeed())
 	out := map[types.UID]bool{}
 	for _, p := range list.Items {
 		if p.DeletionTimestamp == nil {
@@ -29,14 +29,14 @@ func (r *release) pods(hash string) map[types.UID]bool {
 // of 4 = 1) at a time, without a new revision or release.
 func TestRestart(t *testing.T) {
 	r := newRelease(t, "")
-	g := r.g
+	g := r.G
 	r.managed(4, setWeight(50), pause(""))
-	before := r.get()
+	before := r.Get()
 	stable := before.Status.StableRS
 	old := r.pods(stable)
 	g.Expect(old).To(HaveLen(4))
 
-	res := weir("-n", r.ns, "restart", "web")
+	res := weir("-n", r.NS, "restart", "web")
 	g.Expect(res.code).To(Equal(0), res.String())
 	g.Expect(res.out).To(HavePrefix("restarting 4 pods of stable revision " + stable + " (ReplicaSet web-" + stable + "), 1 at a time\n"))
 	g.Expect(strings.Count(res.out, "deleted pod web-"+stable)).To(Equal(4))
@@ -48,12 +48,12 @@ func TestRestart(t *testing.T) {
 	for uid := range now {
 		g.Expect(old).NotTo(HaveKey(uid), "every pod is new")
 	}
-	after := r.get()
+	after := r.Get()
 	g.Expect(after.Generation).To(Equal(before.Generation), "the spec is untouched")
 	g.Expect(after.Status.CurrentPodHash).To(Equal(stable), "no new revision")
 	r.waitVerdict("Healthy", 0)
 
-	res = weir("-n", r.ns, "restart", "missing")
+	res = weir("-n", r.NS, "restart", "missing")
 	g.Expect(res.code).To(Equal(1))
 	g.Expect(res.err).To(ContainSubstring(`rollout "missing" not found`))
 }

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"strconv"
 	"time"
 
 	. "github.com/onsi/gomega"
@@ -13,7 +12,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/plugin/kube"
-	"github.com/weir-dev/weir/internal/revision"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // Scenarios are Rollouts the controller doesn't see (unmanagedLabel): the test writes their
@@ -26,33 +25,27 @@ const ageOffset = 60*time.Minute + 20*time.Second
 
 // unmanagedRollout creates a Rollout at image and returns it with the test clock.
 func (r *release) unmanagedRollout(image string, replicas int32, steps ...weirv1.CanaryStep) (*weirv1.Rollout, time.Time) {
-	ro := r.rollout(replicas, steps...)
-	ro.Labels = map[string]string{unmanagedLabel: "true"}
+	ro := r.Rollout(replicas, steps...)
 	ro.Spec.Template = template(image)
-	r.g.Expect(k8s.Create(r.ctx, ro)).To(Succeed())
-	return ro, ro.CreationTimestamp.Add(ageOffset)
+	return ro, r.unmanaged(ro)
+}
+
+// unmanaged creates ro out of the controller's sight and returns the test clock.
+func (r *release) unmanaged(ro *weirv1.Rollout) time.Time {
+	ro.Labels = map[string]string{unmanagedLabel: "true"}
+	r.Create(ro)
+	return ro.CreationTimestamp.Add(ageOffset)
 }
 
 // revisionRS creates the ReplicaSet of image as revision n of ro and, when it has
 // replicas, waits until kube-controller-manager and kwok made them Ready.
 func (r *release) revisionRS(ro *weirv1.Rollout, image string, n int, replicas int32) *appsv1.ReplicaSet {
-	hash := hashOf(image)
-	t := template(image)
-	t.Labels[revision.HashLabel] = hash
-	rs := &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: ro.Name + "-" + hash, Namespace: ro.Namespace, Labels: t.Labels,
-			Annotations: map[string]string{revision.RevisionAnnotation: strconv.Itoa(n)}},
-		Spec: appsv1.ReplicaSetSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web", revision.HashLabel: hash}},
-			Template: t,
-		},
-	}
-	r.g.Expect(controllerutil.SetControllerReference(ro, rs, k8s.Scheme())).To(Succeed())
-	r.g.Expect(k8s.Create(r.ctx, rs)).To(Succeed())
-	r.g.Eventually(func() int32 {
+	rs := revisionSet(ro, template(image), n, replicas)
+	r.G.Expect(controllerutil.SetControllerReference(ro, rs, k8s.Scheme())).To(Succeed())
+	r.G.Expect(k8s.Create(r.Ctx, rs)).To(Succeed())
+	r.G.Eventually(func() int32 {
 		var got appsv1.ReplicaSet
-		r.g.Expect(k8s.Get(r.ctx, client.ObjectKeyFromObject(rs), &got)).To(Succeed())
+		r.G.Expect(k8s.Get(r.Ctx, client.ObjectKeyFromObject(rs), &got)).To(Succeed())
 		if got.Status.ObservedGeneration != got.Generation {
 			return -1
 		}
@@ -61,32 +54,43 @@ func (r *release) revisionRS(ro *weirv1.Rollout, image string, n int, replicas i
 	return rs
 }
 
+// revisions creates the ReplicaSets of web:1 as revision 1 and web:2 as revision 2 of ro,
+// of v1 and v2 pods (see revisionRS).
+func (r *release) revisions(ro *weirv1.Rollout, v1, v2 int32) {
+	r.revisionRS(ro, "web:1", 1, v1)
+	r.revisionRS(ro, "web:2", 2, v2)
+}
+
 // setStatus writes ro's status as the controller would have.
 func (r *release) setStatus(ro *weirv1.Rollout, st weirv1.RolloutStatus) {
-	r.g.Eventually(func() error {
+	r.G.Eventually(func() error {
 		var cur weirv1.Rollout
-		if err := k8s.Get(r.ctx, client.ObjectKeyFromObject(ro), &cur); err != nil {
+		if err := k8s.Get(r.Ctx, client.ObjectKeyFromObject(ro), &cur); err != nil {
 			return err
 		}
 		st.ObservedGeneration = cur.Generation
 		cur.Status = st
-		return k8s.Status().Update(r.ctx, &cur)
+		return k8s.Status().Update(r.Ctx, &cur)
 	}, timeout, poll).Should(Succeed())
+}
+
+// unmanagedRun is an AnalysisRun of ro's with the metrics, out of the controller's sight.
+func unmanagedRun(ro *weirv1.Rollout, name string, metrics ...weirv1.Metric) *weirv1.AnalysisRun {
+	return &weirv1.AnalysisRun{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ro.Namespace,
+			Labels: map[string]string{kube.RolloutLabel: ro.Name, unmanagedLabel: "true"}},
+		Spec: weirv1.AnalysisRunSpec{Metrics: metrics},
+	}
 }
 
 // analysisRun creates an AnalysisRun owned by ro with the given status.
 func (r *release) analysisRun(ro *weirv1.Rollout, name, where string, st weirv1.AnalysisRunStatus) {
-	run := &weirv1.AnalysisRun{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ro.Namespace,
-			Labels:      map[string]string{kube.RolloutLabel: ro.Name, unmanagedLabel: "true"},
-			Annotations: map[string]string{"rollouts.weir.dev/step": where}},
-		Spec: weirv1.AnalysisRunSpec{Metrics: []weirv1.Metric{{Name: "m", SuccessCondition: "result < 1",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: "http://127.0.0.1:9"}, Query: "up"}}}}},
-	}
-	r.g.Expect(controllerutil.SetControllerReference(ro, run, k8s.Scheme())).To(Succeed())
-	r.g.Expect(k8s.Create(r.ctx, run)).To(Succeed())
+	run := unmanagedRun(ro, name, weirv1.Metric{Name: "m", SuccessCondition: "result < 1", Provider: fixture.Prometheus(fixture.NoPrometheus, "up")})
+	run.Annotations = map[string]string{"rollouts.weir.dev/step": where}
+	r.G.Expect(controllerutil.SetControllerReference(ro, run, k8s.Scheme())).To(Succeed())
+	r.G.Expect(k8s.Create(r.Ctx, run)).To(Succeed())
 	run.Status = st
-	r.g.Expect(k8s.Status().Update(r.ctx, run)).To(Succeed())
+	r.G.Expect(k8s.Status().Update(r.Ctx, run)).To(Succeed())
 }
 
 // measurements makes n measurements of value ending at end, 10s apart.
@@ -119,10 +123,8 @@ func weights(desired int32, verified *int32) *weirv1.CanaryStatus {
 // successful analysis, with a background analysis running.
 func (r *release) pausedScenario() time.Time {
 	ro, now := r.unmanagedRollout("web:2", 4, setWeight(20), analysisStepRef(), pause(""), setWeight(50), pause(""))
-	r.services()
-	r.route(80, 20, nil)
-	r.revisionRS(ro, "web:1", 1, 4)
-	r.revisionRS(ro, "web:2", 2, 1)
+	r.serve(80, 20, nil)
+	r.revisions(ro, 4, 1)
 	canary := hashOf("web:2")
 	r.analysisRun(ro, "web-"+canary+"-2-1", "step 2/5 (weight 20)", weirv1.AnalysisRunStatus{
 		Phase: weirv1.AnalysisSuccessful, Message: "all metrics successful",
@@ -143,8 +145,8 @@ func (r *release) pausedScenario() time.Time {
 		Canary:        weights(20, ptr.To[int32](20)),
 		Replicas:      5, UpdatedReplicas: 1, ReadyReplicas: 5, AvailableReplicas: 5,
 	})
-	r.get() // the status is stored
-	r.g.Expect(r.get().Status.Canary.Weights.Desired.Canary).To(Equal(int32(20)))
+	r.Get() // the status is stored
+	r.G.Expect(r.Get().Status.Canary.Weights.Desired.Canary).To(Equal(int32(20)))
 	return now
 }
 

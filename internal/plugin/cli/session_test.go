@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // session writes the transcript of TestReleaseSession to a file, for docs/plugin.md:
@@ -39,7 +40,7 @@ type transcript struct {
 }
 
 func (tr *transcript) run(r *release, args ...string) result {
-	res := weir(append([]string{"-n", r.ns}, args...)...)
+	res := weir(append([]string{"-n", r.NS}, args...)...)
 	fmt.Fprintf(tr, "$ kubectl weir %s\n%s%s", strings.Join(args, " "), r.normalize(res.out), r.normalize(res.err))
 	if res.code != 0 {
 		fmt.Fprintf(tr, "(exit status %d)\n", res.code)
@@ -53,15 +54,15 @@ func (tr *transcript) run(r *release, args ...string) result {
 // abort, and a promote that is refused. It asserts the story and can save its transcript.
 func TestReleaseSession(t *testing.T) {
 	r := newRelease(t, "shop")
-	g := r.g
+	g := r.G
 	prom := fakePrometheus(t, "0.012")
-	g.Expect(k8s.Create(r.ctx, &weirv1.AnalysisTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "error-rate", Namespace: r.ns},
+	g.Expect(k8s.Create(r.Ctx, &weirv1.AnalysisTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "error-rate", Namespace: r.NS},
 		Spec: weirv1.AnalysisTemplateSpec{Metrics: []weirv1.Metric{{
-			Name: "error-rate", Interval: "1s", Count: ptr.To[int32](3),
+			Name: "error-rate", MetricSettings: weirv1.MetricSettings{Interval: "1s", Count: ptr.To[int32](3)},
 			SuccessCondition: "result < 0.05", FailureCondition: "result >= 0.05",
-			Provider: weirv1.MetricProvider{Prometheus: &weirv1.PrometheusProvider{PrometheusEndpoint: weirv1.PrometheusEndpoint{Address: prom},
-				Query: `sum(rate(http_requests_total{service="web-canary",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="web-canary"}[1m]))`}},
+			Provider: fixture.Prometheus(prom,
+				`sum(rate(http_requests_total{service="web-canary",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="web-canary"}[1m]))`),
 		}}},
 	})).To(Succeed())
 	r.managed(4, setWeight(20), analysisStepRef(), pause(""), setWeight(50), pause(""))
@@ -83,7 +84,7 @@ func TestReleaseSession(t *testing.T) {
 	g.Expect(tr.run(r, "abort", "web").code).To(Equal(0))
 	g.Expect(tr.run(r, "status", "web", "--watch").code).To(Equal(1))
 	// Once the gateway has taken the weights back: the tree after the abort.
-	g.Eventually(func() string { return weir("-n", r.ns, "get", "rollout", "web").out }, timeout, poll).
+	g.Eventually(func() string { return weir("-n", r.NS, "get", "rollout", "web").out }, timeout, poll).
 		Should(ContainSubstring("HTTPRoute web  stable 100 / canary 0  Accepted"))
 	tr.run(r, "get", "rollout", "web")
 	g.Expect(tr.run(r, "promote", "web").code).To(Equal(1))

@@ -14,15 +14,15 @@ import (
 // the release tests, which wait with status --watch.
 func TestStatusExitCodes(t *testing.T) {
 	r := newRelease(t, "")
-	g := r.g
+	g := r.G
 	ro, _ := r.unmanagedRollout("web:2", 2, setWeight(50))
-	res := weir("-n", r.ns, "status", "web")
+	res := weir("-n", r.NS, "status", "web")
 	g.Expect(res.code).To(Equal(4), res.String())
 	g.Expect(res.out).To(Equal("web  Progressing: the controller has not observed the current spec yet\n"))
 
 	r.setStatus(ro, weirv1.RolloutStatus{Phase: weirv1.PhaseProgressing, Message: "step 1/1: 0 of 1 canary pods available for weight 50",
 		StableRS: hashOf("web:1"), CurrentPodHash: hashOf("web:2"), CurrentStepIndex: ptr.To[int32](0), Canary: weights(50, nil)})
-	res = weir("-n", r.ns, "status", "web", "--watch", "--timeout", "2s")
+	res = weir("-n", r.NS, "status", "web", "--watch", "--timeout", "2s")
 	g.Expect(res.code).To(Equal(3), res.String())
 	g.Expect(res.out).To(Equal("web  Progressing  step 1/1  weight 50/-: step 1/1: 0 of 1 canary pods available for weight 50\n"))
 	g.Expect(res.err).To(ContainSubstring("error: rollout web: still progressing after 2s"))
@@ -31,14 +31,14 @@ func TestStatusExitCodes(t *testing.T) {
 	r.setStatus(ro, weirv1.RolloutStatus{Phase: weirv1.PhaseDegraded, Message: "aborted: aborted by bob",
 		StableRS: hashOf("web:1"), CurrentPodHash: hashOf("web:2"), CurrentStepIndex: ptr.To[int32](0),
 		Aborted: &weirv1.AbortInfo{Reason: weirv1.ReasonOperatorAbort, At: ro.CreationTimestamp}})
-	res = weir("-n", r.ns, "status", "web", "--watch")
+	res = weir("-n", r.NS, "status", "web", "--watch")
 	g.Expect(res.code).To(Equal(1), res.String())
 	g.Expect(res.out).To(ContainSubstring("web  Degraded  step 1/1"))
 
-	res = weir("-n", r.ns, "status", "nope")
+	res = weir("-n", r.NS, "status", "nope")
 	g.Expect(res.code).To(Equal(5), res.String())
 	g.Expect(res.err).To(ContainSubstring(`rollout "nope" not found`))
-	res = weir("-n", r.ns, "status", "nope", "--watch", "--timeout", "5s")
+	res = weir("-n", r.NS, "status", "nope", "--watch", "--timeout", "5s")
 	g.Expect(res.code).To(Equal(5), res.String())
 	g.Expect(res.err).To(ContainSubstring("the rollout was deleted"))
 }

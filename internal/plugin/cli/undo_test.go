@@ -11,15 +11,13 @@ import (
 // reused, no new revision), with the API server's defaults taken out.
 func TestUndo(t *testing.T) {
 	r := newRelease(t, "")
-	g := r.g
-	r.managed(2, setWeight(50), pause(""))
-	g.Expect(weir("-n", r.ns, "set", "image", "web", "web=web:2").code).To(Equal(0))
-	r.waitVerdict("Paused", 2)
+	g := r.G
+	r.pausedAtHalf()
 	g.Expect(r.request("promote", "web", "--full")).To(ContainSubstring("PromoteFull"))
 	r.waitVerdict("Healthy", 0)
-	generation := r.get().Generation
+	generation := r.Get().Generation
 
-	res := weir("-n", r.ns, "undo", "web")
+	res := weir("-n", r.NS, "undo", "web")
 	g.Expect(res.code).To(Equal(0), res.String())
 	g.Expect(res.out).To(Equal(lines(
 		"Undo rollout web to revision 1 (web-"+hashOf("web:1")+"): the revision before the current one.",
@@ -40,34 +38,34 @@ func TestUndo(t *testing.T) {
 		"",
 		"To change the cluster only (a GitOps tool will revert it): kubectl weir undo web --to-revision 1 --in-cluster",
 	)))
-	g.Expect(r.get().Generation).To(Equal(generation), "undo without --in-cluster changes nothing")
+	g.Expect(r.Get().Generation).To(Equal(generation), "undo without --in-cluster changes nothing")
 
-	res = weir("-n", r.ns, "undo", "web", "--to-revision", "7")
+	res = weir("-n", r.NS, "undo", "web", "--to-revision", "7")
 	g.Expect(res.code).To(Equal(1))
 	g.Expect(res.err).To(ContainSubstring("rollout web has no revision to go back to numbered 7; revisions kept: 2 (web-" + hashOf("web:2") + "), 1 (web-" + hashOf("web:1") + ")"))
-	res = weir("-n", r.ns, "undo", "web", "--to-revision", "2")
+	res = weir("-n", r.NS, "undo", "web", "--to-revision", "2")
 	g.Expect(res.code).To(Equal(1))
 	g.Expect(res.err).To(ContainSubstring("revision 2 is the current template of rollout web: nothing to undo"))
 
-	res = weir("-n", r.ns, "undo", "web", "--to-revision", "1", "--in-cluster")
+	res = weir("-n", r.NS, "undo", "web", "--to-revision", "1", "--in-cluster")
 	g.Expect(res.code).To(Equal(0), res.String())
 	g.Expect(res.out).To(ContainSubstring("spec.template of rollout web set to revision 1\nnext: revision 1's template is released again through the steps"))
 	g.Expect(res.err).To(ContainSubstring("warning: this changed the Rollout's spec in the cluster only"))
-	ro := r.get()
+	ro := r.Get()
 	g.Expect(ro.Spec.Template.Spec.Containers[0].Image).To(Equal("web:1"))
 	g.Expect(ro.Spec.Template.Spec.Containers[0].ImagePullPolicy).To(BeEmpty(), "defaults stay out of the spec")
 	// The controller sees revision 1's own hash: a release of the existing ReplicaSet.
-	g.Eventually(func() string { return r.get().Status.CurrentPodHash }, timeout, poll).Should(Equal(hashOf("web:1")))
+	g.Eventually(func() string { return r.Get().Status.CurrentPodHash }, timeout, poll).Should(Equal(hashOf("web:1")))
 	r.waitVerdict("Paused", 2)
 
 	// During a release undo goes back to stable by default, which drops the release.
-	res = weir("-n", r.ns, "undo", "web", "--in-cluster")
+	res = weir("-n", r.NS, "undo", "web", "--in-cluster")
 	g.Expect(res.code).To(Equal(0), res.String())
 	g.Expect(res.out).To(ContainSubstring("Undo rollout web to revision 2 (web-" + hashOf("web:2") + "): the stable revision: the release in progress is dropped."))
 	g.Expect(res.out).To(ContainSubstring("next: the template is the stable revision " + hashOf("web:2") + " again"))
 	r.waitVerdict("Healthy", 0)
-	ro = r.get()
+	ro = r.Get()
 	g.Expect(ro.Status.StableRS).To(Equal(hashOf("web:2")))
 	g.Expect(ro.Status.Aborted).To(BeNil())
-	g.Expect(r.events()).To(ContainSubstring("template is back to stable revision"))
+	g.Expect(r.Events()).To(ContainSubstring("template is back to stable revision"))
 }

@@ -20,8 +20,8 @@ func (r *release) watch(terminal bool) *watching {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &watching{out: &syncBuffer{}, done: make(chan result, 1), stop: cancel}
 	inv := invocation{ctx: ctx, out: w.out, terminal: ptr.To(terminal)}
-	go func() { w.done <- inv.run("-n", r.ns, "get", "rollout", r.name, "--watch") }()
-	r.t.Cleanup(cancel)
+	go func() { w.done <- inv.run("-n", r.NS, "get", "rollout", r.Name, "--watch") }()
+	r.T.Cleanup(cancel)
 	return w
 }
 
@@ -37,13 +37,13 @@ func (w *watching) lastFrame() string {
 // stopping the watch ends the command cleanly.
 func TestGetWatch(t *testing.T) {
 	r := newRelease(t, "")
-	g := r.g
+	g := r.G
 	r.managed(2, setWeight(50), pause("20s"), pause(""))
 	w := r.watch(false)
 	g.Eventually(w.out.String, timeout, poll).Should(ContainSubstring("Phase:      Healthy"))
 	g.Expect(w.out.String()).NotTo(ContainSubstring("\x1b["), "plain text when not a terminal")
 
-	g.Expect(weir("-n", r.ns, "set", "image", "web", "web=web:2").code).To(Equal(0))
+	r.setImage("web:2")
 	g.Eventually(w.lastFrame, timeout, poll).Should(And(
 		ContainSubstring("Step:       2/3  pause 20s"),
 		MatchRegexp(`Pause:      \[[#-]{30}\] \d+s of 20s \(\d+s left\)`),
@@ -68,12 +68,12 @@ func TestGetWatch(t *testing.T) {
 // Rollout is deleted.
 func TestGetWatchTerminal(t *testing.T) {
 	r := newRelease(t, "")
-	g := r.g
+	g := r.G
 	r.managed(1, pause(""))
 	w := r.watch(true)
 	g.Eventually(w.out.String, timeout, poll).Should(ContainSubstring("✔ Healthy"))
 	g.Expect(w.out.String()).To(HavePrefix("\x1b[H\x1b[2J"), "clears the screen before each frame")
-	g.Expect(k8s.Delete(r.ctx, r.get())).To(Succeed())
+	g.Expect(k8s.Delete(r.Ctx, r.Get())).To(Succeed())
 	var res result
 	g.Eventually(w.done, timeout, poll).Should(Receive(&res))
 	g.Expect(res.code).To(Equal(1))

@@ -29,10 +29,15 @@ func TestLintFiles(t *testing.T) {
 			`bad-rollout.yaml:25: spec.strategy.canary.maxSurge: "lots" must be a non-negative number or a percentage such as 25%`,
 			"bad-rollout.yaml:27: spec.strategy.canary.steps[0].setWeight: setWeight must be between 0 and 100, not 120",
 			`bad-rollout.yaml:28: spec.strategy.canary.steps[1].pause.duration: "5 minutes" is not a duration such as 500ms, 30s, 5m or 1h30m`,
-			"bad-rollout.yaml:29: spec.strategy.canary.steps[2]: a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute (this one sets 2)",
-			"bad-rollout.yaml:31: spec.strategy.canary.steps[3]: a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute (this one sets 0)",
+			"bad-rollout.yaml:29: spec.strategy.canary.steps[2]: a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale (this one sets 2)",
+			"bad-rollout.yaml:31: spec.strategy.canary.steps[3]: a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale (this one sets 0)",
 			`bad-rollout.yaml:33: spec.strategy.canary.steps[4].setMirrorRoute.name: "Shadow" must be lower-case letters`,
 			"bad-rollout.yaml:36: spec.strategy.canary.analysis.startingStep: canary.analysis.startingStep (9) must not be greater than the number of steps (5)",
+		}},
+		{"bad-canary-scale.yaml", []string{
+			"bad-canary-scale.yaml:23: spec.strategy.canary.steps[0]: at this step (setHeaderRoute beta) the header rule beta would send requests to a canary with no pods (no weight and no setCanaryScale in force); add a step such as setCanaryScale: {replicas: 1} before it",
+			"bad-canary-scale.yaml:27: spec.strategy.canary.steps[1].setCanaryScale: setCanaryScale needs exactly one of replicas, weight, or matchTrafficWeight: true",
+			"bad-canary-scale.yaml:54: spec.strategy.canary.trafficRouting: setCanaryScale steps need canary.trafficRouting: without routes the canary's share of pods is its share of traffic",
 		}},
 		{"bad-strategy.yaml", []string{
 			"bad-strategy.yaml:17: spec.strategy: set exactly one of strategy.canary or strategy.blueGreen, not both",

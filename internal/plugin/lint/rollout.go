@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+	"github.com/weir-dev/weir/internal/planner"
 )
 
 // The same patterns as the CRD's rules (api/v1alpha1).
@@ -102,6 +103,10 @@ func checkCanary(c *weirv1.CanaryStrategy, add addFunc) {
 	for i, step := range c.Steps {
 		checkStep(fmt.Sprintf("%s.steps[%d]", base, i), step, add)
 	}
+	if i, problem := planner.PodlessRouteStep(c.Steps); problem != "" {
+		// The controller's own check (it holds such a release as InvalidSpec), said earlier.
+		add(fmt.Sprintf("%s.steps[%d]", base, i), "%s", problem)
+	}
 	if a := c.Analysis; a != nil {
 		if a.StartingStep != nil && int(*a.StartingStep) > len(c.Steps) {
 			add(base+".analysis.startingStep", "canary.analysis.startingStep (%d) must not be greater than the number of steps (%d)", *a.StartingStep, len(c.Steps))
@@ -126,19 +131,19 @@ func checkBlueGreen(b *weirv1.BlueGreenStrategy, add addFunc) {
 
 func checkStep(path string, step weirv1.CanaryStep, add addFunc) {
 	actions := 0
-	for _, set := range []bool{step.SetWeight != nil, step.Pause != nil, step.Analysis != nil, step.SetHeaderRoute != nil, step.SetMirrorRoute != nil} {
+	for _, set := range []bool{step.SetWeight != nil, step.Pause != nil, step.Analysis != nil, step.SetHeaderRoute != nil, step.SetMirrorRoute != nil, step.SetCanaryScale != nil} {
 		if set {
 			actions++
 		}
 	}
 	if actions != 1 {
-		add(path, "a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute (this one sets %d)", actions)
+		add(path, "a step must set exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, setCanaryScale (this one sets %d)", actions)
 	}
 	if w := step.SetWeight; w != nil && (*w < 0 || *w > 100) {
 		add(path+".setWeight", "setWeight must be between 0 and 100, not %d", *w)
 	}
 	if p := step.Pause; p != nil && p.Duration != nil {
-		checkDuration(path+".pause.duration", *p.Duration, add)
+		checkDuration(path+".pause.duration", p.Duration.Duration(), add)
 	}
 	if a := step.Analysis; a != nil {
 		checkAnalysis(path+".analysis", a, add)

@@ -17,7 +17,7 @@ func rollout(image string, mutate func(s *weirv1.RolloutStatus)) *weirv1.Rollout
 	ro := &weirv1.Rollout{ObjectMeta: metav1.ObjectMeta{Name: "web", Generation: 1}}
 	ro.Spec.Template = corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: image}}}}
 	ro.Spec.Strategy.Canary = &weirv1.CanaryStrategy{StableService: "s", CanaryService: "c", Steps: []weirv1.CanaryStep{
-		{SetWeight: ptr.To[int32](20)}, {Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.Duration("1m"))}},
+		{SetWeight: ptr.To[int32](20)}, {Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.PauseDuration("1m"))}},
 		{Pause: &weirv1.RolloutPause{}}, {SetWeight: ptr.To[int32](50)}, {Pause: &weirv1.RolloutPause{}},
 	}}
 	current := revision.Hash(&ro.Spec.Template, nil)
@@ -91,20 +91,25 @@ func TestCheckAndNext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ro := rollout("web:2", tt.status)
-			err := Check(ro, tt.action)
-			if tt.refuse != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.refuse) {
-					t.Fatalf("Check = %v, want a refusal containing %q", err, tt.refuse)
-				}
+			if tt.refuse == "" {
+				accepted(t, ro, tt.action, tt.next)
 				return
 			}
-			if err != nil {
-				t.Fatalf("Check refused: %v", err)
-			}
-			if next := Next(ro, tt.action); !strings.Contains(next, tt.next) {
-				t.Errorf("Next = %q, want it to contain %q", next, tt.next)
+			if err := Check(ro, tt.action); err == nil || !strings.Contains(err.Error(), tt.refuse) {
+				t.Fatalf("Check = %v, want a refusal containing %q", err, tt.refuse)
 			}
 		})
+	}
+}
+
+// accepted checks that Check lets action through and that Next says what happens: want.
+func accepted(t *testing.T, ro *weirv1.Rollout, action weirv1.RequestAction, want string) {
+	t.Helper()
+	if err := Check(ro, action); err != nil {
+		t.Fatalf("Check refused: %v", err)
+	}
+	if next := Next(ro, action); !strings.Contains(next, want) {
+		t.Errorf("Next = %q, want it to contain %q", next, want)
 	}
 }
 
@@ -150,14 +155,7 @@ func TestBlueGreenRequests(t *testing.T) {
 		{"pause", blueGreen(0, false, nil), weirv1.RequestPause, "holds at the preview stage until"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := Check(tt.ro, tt.action); err != nil {
-				t.Fatalf("Check refused: %v", err)
-			}
-			if next := Next(tt.ro, tt.action); !strings.Contains(next, tt.want) {
-				t.Errorf("Next = %q, want it to contain %q", next, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { accepted(t, tt.ro, tt.action, tt.want) })
 	}
 	gate := blueGreen(0, false, func(s *weirv1.RolloutStatus) { s.Phase = weirv1.PhasePaused })
 	if err := Check(gate, weirv1.RequestResume); err == nil || !strings.Contains(err.Error(), "waits for promotion at the preview stage") {

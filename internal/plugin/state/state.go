@@ -198,7 +198,7 @@ func (s State) Pause() *TimedPause {
 	if step == nil || step.Pause == nil || step.Pause.Duration == nil || st.StepStartedAt == nil {
 		return nil
 	}
-	d, err := step.Pause.Duration.Parse()
+	d, err := step.Pause.Duration.Duration().Parse()
 	if err != nil {
 		return nil
 	}
