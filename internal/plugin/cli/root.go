@@ -82,7 +82,7 @@ refused here, with the reason, before anything is written.`,
 	add("view", a.listCommand(), a.getCommand(), a.statusCommand(), a.dashboardCommand())
 	add("act", a.requestCommands()...)
 	add("spec", a.undoCommand(), a.setCommand(), a.restartCommand())
-	add("other", a.lintCommand(), a.versionCommand(), a.completionCommand(root))
+	add("other", a.lintCommand(), a.convertCommand(), a.versionCommand(), a.completionCommand(root))
 	root.SetHelpCommandGroupID("other")
 	root.CompletionOptions.DisableDefaultCmd = true // ours below limits it to bash, zsh and fish
 	return root

@@ -1,0 +1,119 @@
+package convert
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
+)
+
+// gatewayPlugin is the key of Argo Rollouts' Gateway API plugin under trafficRouting.plugins.
+const gatewayPlugin = "argoproj-labs/gatewayAPI"
+
+// argoRouting translates trafficRouting. Gateway API routes carry over; a mesh or an ingress
+// becomes an HTTPRoute written here, whose Gateway a person names.
+func (c *converter) argoRouting(src *source, n notes, at, stable, canary string) *weirv1.TrafficRouting {
+	gw := &weirv1.GatewayAPITrafficRouting{}
+	plugin := fmt.Sprintf("%s.plugins[%q]", at, gatewayPlugin)
+	if src.has(plugin) {
+		if name := src.str(plugin + ".httpRoute"); name != "" {
+			gw.HTTPRoutes = append(gw.HTTPRoutes, weirv1.RouteRef{Name: name})
+		}
+		for i := range src.list(plugin + ".httpRoutes") {
+			r := fmt.Sprintf("%s.httpRoutes[%d]", plugin, i)
+			gw.HTTPRoutes = append(gw.HTTPRoutes, weirv1.RouteRef{Name: src.str(r + ".name")})
+			if src.has(r + ".useHeaderRoutes") {
+				src.at(r + ".useHeaderRoutes")
+				n.add(Translated, r+".useHeaderRoutes", "Weir puts header and mirror rules on every HTTPRoute it names")
+			}
+		}
+		if name := src.str(plugin + ".grpcRoute"); name != "" {
+			gw.GRPCRoutes = append(gw.GRPCRoutes, weirv1.RouteRef{Name: name})
+		}
+		if ns, own := src.str(plugin+".namespace"), src.str("metadata.namespace"); ns != "" && own != "" && ns != own {
+			n.add(Decision, plugin+".namespace", "Weir edits routes in the Rollout's namespace: move the routes to it, or the Rollout to %s", ns)
+		}
+	}
+	mesh := func(field, what string, hosts []string) {
+		name := c.name(src)
+		gw.HTTPRoutes = append(gw.HTTPRoutes, weirv1.RouteRef{Name: name})
+		c.route(src, name, stable, canary, hosts)
+		n.add(Decision, field, "Weir routes through Gateway API, not %s: HTTPRoute %s is written in its place, with a parentRef to Gateway %q to replace with yours and backendRefs on port 80 (the Services' port?)", what, name, placeholderGateway)
+	}
+	if src.has(at + ".istio") {
+		var hosts []string
+		for _, vs := range append(src.keysOfList(at+".istio.virtualServices", "name"), src.str(at+".istio.virtualService.name")) {
+			hosts = append(hosts, c.virtualServiceHosts(vs)...)
+		}
+		src.at(at + ".istio")
+		mesh(at+".istio", "Istio", hosts)
+	}
+	if src.has(at + ".nginx") {
+		hosts := c.ingressHosts(src.str(at + ".nginx.stableIngress"))
+		src.at(at + ".nginx")
+		mesh(at+".nginx", "an NGINX Ingress", hosts)
+	}
+	if src.has(at + ".smi") {
+		src.at(at + ".smi")
+		mesh(at+".smi", "SMI", nil)
+	}
+	if len(gw.HTTPRoutes)+len(gw.GRPCRoutes) == 0 {
+		n.add(Dropped, at, "no traffic router Weir knows: without trafficRouting the canary's share of pods is its share of traffic")
+		for _, k := range src.keys(at) {
+			src.at(at + "." + k)
+		}
+		return nil
+	}
+	return &weirv1.TrafficRouting{GatewayAPI: gw}
+}
+
+// placeholderGateway is the parentRef of a written HTTPRoute: a person names the real one.
+const placeholderGateway = "gateway"
+
+// route writes an HTTPRoute sending all traffic to stable, with canary at weight 0.
+func (c *converter) route(src *source, name, stable, canary string, hosts []string) {
+	port := gatewayv1.PortNumber(80)
+	ref := func(svc string, w int32) gatewayv1.HTTPBackendRef {
+		return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
+			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(svc), Port: &port}, Weight: ptr.To(w)}}
+	}
+	route := &gatewayv1.HTTPRoute{TypeMeta: metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: src.str("metadata.namespace")},
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: placeholderGateway}}},
+			Rules:           []gatewayv1.HTTPRouteRule{{BackendRefs: []gatewayv1.HTTPBackendRef{ref(stable, 100), ref(canary, 0)}}},
+		}}
+	for _, h := range hosts {
+		route.Spec.Hostnames = append(route.Spec.Hostnames, gatewayv1.Hostname(h))
+	}
+	c.out = append(c.out, route)
+}
+
+// virtualServiceHosts are the hosts of an Istio VirtualService among the inputs, which the
+// HTTPRoute written in its place takes over; the VirtualService itself is left out.
+func (c *converter) virtualServiceHosts(name string) []string {
+	vs := c.byKind["VirtualService/"+name]
+	if vs == nil {
+		return nil
+	}
+	c.replaced["VirtualService/"+name] = true
+	var hosts []string
+	decode(lookup(vs, "spec.hosts"), &hosts)
+	return hosts
+}
+
+// ingressHosts are the hosts of an Ingress among the inputs (it stays: other paths may use it).
+func (c *converter) ingressHosts(name string) []string {
+	ing := c.byKind["Ingress/"+name]
+	var hosts []string
+	for i := 0; ; i++ {
+		h := lookup(ing, fmt.Sprintf("spec.rules[%d].host", i))
+		if h == nil {
+			return hosts
+		}
+		hosts = append(hosts, fmt.Sprint(h))
+	}
+}
