@@ -82,17 +82,24 @@ func boundLabels(node any) error {
 
 // intOrStringUntyped removes the type of every schema marked x-kubernetes-int-or-string.
 func intOrStringUntyped(node any) {
+	eachMap(node, func(m map[string]any) {
+		if m["x-kubernetes-int-or-string"] == true && m["type"] == "string" {
+			delete(m, "type")
+		}
+	})
+}
+
+// eachMap calls fn on every map in the tree below node, node included.
+func eachMap(node any, fn func(map[string]any)) {
 	switch n := node.(type) {
 	case map[string]any:
-		if n["x-kubernetes-int-or-string"] == true && n["type"] == "string" {
-			delete(n, "type")
-		}
+		fn(n)
 		for _, child := range n {
-			intOrStringUntyped(child)
+			eachMap(child, fn)
 		}
 	case []any:
 		for _, child := range n {
-			intOrStringUntyped(child)
+			eachMap(child, fn)
 		}
 	}
 }
@@ -109,15 +116,5 @@ func dig(node any, keys ...string) any {
 }
 
 func dropDescriptions(node any) {
-	switch n := node.(type) {
-	case map[string]any:
-		delete(n, "description")
-		for _, child := range n {
-			dropDescriptions(child)
-		}
-	case []any:
-		for _, child := range n {
-			dropDescriptions(child)
-		}
-	}
+	eachMap(node, func(m map[string]any) { delete(m, "description") })
 }

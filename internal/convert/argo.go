@@ -17,9 +17,7 @@ import (
 func (c *converter) argoRollout(src *source, n notes) {
 	ro := &weirv1.Rollout{TypeMeta: typeMeta("Rollout"), ObjectMeta: c.meta(src, n)}
 	spec := &ro.Spec
-	if v, ok := src.integer("spec.replicas"); ok {
-		spec.Replicas = ptr.To(v)
-	}
+	spec.Replicas = src.optional("spec.replicas")
 	decode(src.take("spec.selector"), &spec.Selector)
 	decode(src.take("spec.template"), &spec.Template)
 	if src.has("spec.workloadRef") {
@@ -28,12 +26,8 @@ func (c *converter) argoRollout(src *source, n notes) {
 	if v, ok := src.integer("spec.minReadySeconds"); ok {
 		spec.MinReadySeconds = v
 	}
-	if v, ok := src.integer("spec.revisionHistoryLimit"); ok {
-		spec.RevisionHistoryLimit = ptr.To(v)
-	}
-	if v, ok := src.integer("spec.progressDeadlineSeconds"); ok {
-		spec.ProgressDeadlineSeconds = ptr.To(v)
-	}
+	spec.RevisionHistoryLimit = src.optional("spec.revisionHistoryLimit")
+	spec.ProgressDeadlineSeconds = src.optional("spec.progressDeadlineSeconds")
 	if v, ok := src.boolean("spec.progressDeadlineAbort"); ok {
 		spec.ProgressDeadlineAbort = v
 	}
@@ -82,12 +76,8 @@ func (c *converter) argoCanary(src *source, n notes, at string) *weirv1.CanarySt
 	}
 	can.MaxSurge = intOrString(src, at+".maxSurge")
 	can.MaxUnavailable = intOrString(src, at+".maxUnavailable")
-	if v, ok := src.integer(at + ".scaleDownDelaySeconds"); ok {
-		can.ScaleDownDelaySeconds = ptr.To(v)
-	}
-	if v, ok := src.integer(at + ".abortScaleDownDelaySeconds"); ok {
-		can.AbortScaleDownDelaySeconds = ptr.To(v)
-	}
+	can.ScaleDownDelaySeconds = src.optional(at + ".scaleDownDelaySeconds")
+	can.AbortScaleDownDelaySeconds = src.optional(at + ".abortScaleDownDelaySeconds")
 	if src.has(at + ".trafficRouting") {
 		can.TrafficRouting = c.argoRouting(src, n, at+".trafficRouting", can.StableService, can.CanaryService)
 	}
@@ -98,9 +88,7 @@ func (c *converter) argoCanary(src *source, n notes, at string) *weirv1.CanarySt
 	}
 	if src.has(at + ".analysis") {
 		can.Analysis = &weirv1.BackgroundAnalysis{RolloutAnalysis: c.argoAnalysis(src, n, at+".analysis")}
-		if v, ok := src.integer(at + ".analysis.startingStep"); ok {
-			can.Analysis.StartingStep = ptr.To(v)
-		}
+		can.Analysis.StartingStep = src.optional(at + ".analysis.startingStep")
 	}
 	return can
 }
@@ -112,21 +100,13 @@ func (c *converter) argoBlueGreen(src *source, n notes, at string) *weirv1.BlueG
 		n.add(Decision, at+".previewService", "Weir's blue-green needs a preview Service: Service %s is written", bg.PreviewService)
 		c.services(src, bg.PreviewService)
 	}
-	if v, ok := src.integer(at + ".previewReplicaCount"); ok {
-		bg.PreviewReplicaCount = ptr.To(v)
-	}
-	if v, ok := src.boolean(at + ".autoPromotionEnabled"); ok {
-		bg.AutoPromotionEnabled = ptr.To(v)
-	}
+	bg.PreviewReplicaCount = src.optional(at + ".previewReplicaCount")
+	bg.AutoPromotionEnabled = src.flag(at + ".autoPromotionEnabled")
 	if v, ok := src.integer(at + ".autoPromotionSeconds"); ok {
 		bg.AutoPromotionSeconds = v
 	}
-	if v, ok := src.integer(at + ".scaleDownDelaySeconds"); ok {
-		bg.ScaleDownDelaySeconds = ptr.To(v)
-	}
-	if v, ok := src.integer(at + ".abortScaleDownDelaySeconds"); ok {
-		bg.AbortScaleDownDelaySeconds = ptr.To(v)
-	}
+	bg.ScaleDownDelaySeconds = src.optional(at + ".scaleDownDelaySeconds")
+	bg.AbortScaleDownDelaySeconds = src.optional(at + ".abortScaleDownDelaySeconds")
 	if src.has(at + ".prePromotionAnalysis") {
 		bg.PrePromotionAnalysis = ptr.To(c.argoAnalysis(src, n, at+".prePromotionAnalysis"))
 	}
@@ -159,12 +139,8 @@ func (c *converter) argoStep(src *source, n notes, at string) (weirv1.CanaryStep
 		step.Analysis = ptr.To(c.argoAnalysis(src, n, at+".analysis"))
 	case src.has(at + ".setCanaryScale"):
 		s := &weirv1.SetCanaryScale{}
-		if v, ok := src.integer(at + ".setCanaryScale.replicas"); ok {
-			s.Replicas = ptr.To(v)
-		}
-		if v, ok := src.integer(at + ".setCanaryScale.weight"); ok {
-			s.Weight = ptr.To(v)
-		}
+		s.Replicas = src.optional(at + ".setCanaryScale.replicas")
+		s.Weight = src.optional(at + ".setCanaryScale.weight")
 		if v, ok := src.boolean(at + ".setCanaryScale.matchTrafficWeight"); ok {
 			s.MatchTrafficWeight = v
 		}

@@ -37,9 +37,7 @@ func (c *converter) flaggerCanary(src *source, n notes) {
 	} else {
 		n.add(Decision, "spec.targetRef", "Deployment %s isn't among the inputs: copy its spec.template, spec.selector and spec.replicas into the Rollout", target)
 	}
-	if v, ok := src.integer("spec.progressDeadlineSeconds"); ok {
-		ro.Spec.ProgressDeadlineSeconds = ptr.To(v)
-	}
+	ro.Spec.ProgressDeadlineSeconds = src.optional("spec.progressDeadlineSeconds")
 	if src.has("spec.autoscalerRef") {
 		c.autoscaler(src, n, name)
 	}

@@ -90,6 +90,22 @@ func (s *source) integer(path string) (int32, bool) {
 	return 0, false
 }
 
+// optional is integer for an optional field: nil when absent.
+func (s *source) optional(path string) *int32 {
+	if v, ok := s.integer(path); ok {
+		return &v
+	}
+	return nil
+}
+
+// flag is boolean for an optional field: nil when absent.
+func (s *source) flag(path string) *bool {
+	if v, ok := s.boolean(path); ok {
+		return &v
+	}
+	return nil
+}
+
 func (s *source) boolean(path string) (bool, bool) {
 	v, ok := s.at(path).(bool)
 	return v, ok

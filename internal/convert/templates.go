@@ -98,9 +98,7 @@ func (c *converter) argoMetric(src *source, n notes, at string) (weirv1.Metric, 
 			w.Body = b.String()
 			n.add(Translated, p+".jsonBody", "written as the body, JSON-encoded")
 		}
-		if v, ok := src.integer(p + ".timeoutSeconds"); ok {
-			w.TimeoutSeconds = ptr.To(v)
-		}
+		w.TimeoutSeconds = src.optional(p + ".timeoutSeconds")
 		if v, ok := src.boolean(p + ".insecure"); ok {
 			w.InsecureSkipVerify = v
 		}
