@@ -25,6 +25,9 @@ var _ = Describe("canary pods without traffic", func() {
 		ro := rollout(app)
 		Expect(ro.Status.Canary.Weights.Verified).To(Equal(&weirv1.WeightPair{Stable: 100, Canary: 0}), "no weight: the header rule alone reaches the canary")
 
+		// Traefik reports the route Accepted before its data plane has the rule (as with
+		// weights: waitGateway): wait until it routes the header, then sample.
+		Eventually(func() float64 { return env.SendWith(app, http.Header{"X-Beta": {"yes"}}, 20, 4).Share("v2") }, timeout, poll).Should(Equal(100.0))
 		beta := env.SendWith(app, http.Header{"X-Beta": {"yes"}}, 200, 8)
 		GinkgoWriter.Printf("setCanaryScale 1 + header rule at weight 0: %.1f%% of %d requests with X-Beta reached v2\n", beta.Share("v2"), beta.Requests)
 		Expect(beta.Errors).To(BeZero())

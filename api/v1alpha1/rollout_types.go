@@ -7,7 +7,9 @@ import (
 
 // RolloutSpec is a Deployment's spec plus the strategy that releases a new pod template.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",message="selector.matchLabels must match template.metadata.labels",fieldPath=".selector"
+// +kubebuilder:validation:XValidation:rule="has(self.workloadRef) || !has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template) && has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",message="selector.matchLabels must match template.metadata.labels",fieldPath=".selector"
+// +kubebuilder:validation:XValidation:rule="has(self.workloadRef) || (has(self.template) && has(self.template.spec) && has(self.template.spec.containers) && size(self.template.spec.containers) > 0)",message="template.spec.containers must name at least one container",fieldPath=".template.spec.containers"
+// +kubebuilder:validation:XValidation:rule="!has(self.workloadRef) || !has(self.template) || !has(self.template.spec) || !has(self.template.spec.containers) || size(self.template.spec.containers) == 0",message="set template or workloadRef, not both: with workloadRef the pod template is the Deployment's",fieldPath=".workloadRef"
 type RolloutSpec struct {
 	// Replicas is the desired number of pods. When absent, a new Rollout starts with 1 and a
 	// running Rollout keeps the scale it has (set through the scale subresource, e.g. by an
@@ -21,9 +23,17 @@ type RolloutSpec struct {
 	// +kubebuilder:validation:XValidation:rule="has(self.matchLabels) || has(self.matchExpressions)",message="selector must not be empty"
 	Selector *metav1.LabelSelector `json:"selector"`
 
-	// Template is the pod template released by the strategy.
-	// +kubebuilder:validation:XValidation:rule="has(self.spec.containers) && size(self.spec.containers) > 0",message="template.spec.containers must name at least one container",fieldPath=".spec.containers"
-	Template corev1.PodTemplateSpec `json:"template"`
+	// Template is the pod template released by the strategy (unless workloadRef names a
+	// Deployment to take it from).
+	// +optional
+	Template corev1.PodTemplateSpec `json:"template,omitempty"`
+
+	// WorkloadRef takes the pod template from a Deployment instead of spec.template, so that
+	// a chart moves to a Rollout with no big-bang switch: Weir scales the Deployment down as
+	// the Rollout's pods become available, and back up to spec.replicas if the Rollout is
+	// deleted (it waits for those pods before it goes).
+	// +optional
+	WorkloadRef *WorkloadRef `json:"workloadRef,omitempty"`
 
 	// MinReadySeconds a new pod must be Ready before it counts as available.
 	// +kubebuilder:validation:Minimum=0
@@ -73,6 +83,41 @@ type RolloutStrategy struct {
 	// +optional
 	BlueGreen *BlueGreenStrategy `json:"blueGreen,omitempty"`
 }
+
+// WorkloadRef names the Deployment, in the Rollout's namespace, whose pod template the
+// Rollout releases.
+type WorkloadRef struct {
+	// APIVersion of the workload: apps/v1.
+	// +kubebuilder:validation:Enum=apps/v1
+	// +kubebuilder:default=apps/v1
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+	// Kind of the workload: Deployment.
+	// +kubebuilder:validation:Enum=Deployment
+	// +kubebuilder:default=Deployment
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// Name of the Deployment.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// ScaleDown says what happens to the Deployment: Progressively (default) scales it down
+	// by as many pods as the Rollout has available, never below what keeps the app whole;
+	// Never leaves its scale alone.
+	// +kubebuilder:validation:Enum=Progressively;Never
+	// +kubebuilder:default=Progressively
+	// +optional
+	ScaleDown WorkloadScaleDown `json:"scaleDown,omitempty"`
+}
+
+// WorkloadScaleDown is how a workloadRef's Deployment is scaled down.
+type WorkloadScaleDown string
+
+// Ways to scale a workloadRef's Deployment down.
+const (
+	ScaleDownProgressively WorkloadScaleDown = "Progressively"
+	ScaleDownNever         WorkloadScaleDown = "Never"
+)
 
 // RolloutStatus is what Weir observed and decided; operator requests are written here too,
 // so acting on a release never changes the spec that Git holds.

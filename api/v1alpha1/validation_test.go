@@ -132,9 +132,12 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 		{SetCanaryScale: &weirv1.SetCanaryScale{Weight: ptr.To[int32](25)}},
 		{SetCanaryScale: &weirv1.SetCanaryScale{MatchTrafficWeight: true}},
 	}, scaled.Spec.Strategy.Canary.Steps...)
+	fromDeployment := validRollout("ok-workload-ref") // the pod template is the Deployment's
+	fromDeployment.Spec.Template = corev1.PodTemplateSpec{}
+	fromDeployment.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: "web"}
 	seconds := validRollout("ok-seconds") // the peers' spelling: a whole number of seconds
 	seconds.Spec.Strategy.Canary.Steps[1].Pause.Duration = ptr.To(weirv1.PauseDuration("30"))
-	for _, obj := range []client.Object{seconds, scaled, grpcOnly, validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
+	for _, obj := range []client.Object{fromDeployment, seconds, scaled, grpcOnly, validRollout("ok-canary"), validBlueGreen("ok-bluegreen"), validTemplate("ok-template"), withArgs, judge, web, job} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("valid %T refused: %v", obj, err)
 		}
@@ -243,6 +246,14 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta",
 				Match: []weirv1.HeaderMatch{{Name: "x beta", Value: "1"}}}})
 		}), []string{"spec.strategy.canary.steps[4].setHeaderRoute.match[0].name", "should match"}},
+		{"template and workloadRef both", rollout(func(r *weirv1.Rollout) { r.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: "web"} }),
+			[]string{"spec.workloadRef", "set template or workloadRef, not both"}},
+		{"workloadRef to a StatefulSet", rollout(func(r *weirv1.Rollout) {
+			r.Spec.Template = corev1.PodTemplateSpec{}
+			r.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: "web", Kind: "StatefulSet"}
+		}), []string{"spec.workloadRef.kind", "Unsupported value"}},
+		{"no template and no workloadRef", rollout(func(r *weirv1.Rollout) { r.Spec.Template = corev1.PodTemplateSpec{} }),
+			[]string{"spec.template.spec.containers", "at least one container"}},
 		{"setCanaryScale with both replicas and weight", rollout(func(r *weirv1.Rollout) {
 			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetCanaryScale: &weirv1.SetCanaryScale{Replicas: ptr.To[int32](1), Weight: ptr.To[int32](20)}})
 		}), []string{"spec.strategy.canary.steps[4].setCanaryScale", "exactly one of replicas, weight, or matchTrafficWeight: true"}},

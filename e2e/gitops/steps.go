@@ -232,10 +232,7 @@ func (p *Platform) autoSyncOff(ctx context.Context, rb *Rollback, app string) er
 	if err := p.argo(rb, "app", "set", app, "--sync-policy", "none"); err != nil {
 		return err
 	}
-	if err := p.Refresh(ctx, RootApp); err != nil {
-		return err
-	}
-	root, err := p.WaitApp(ctx, RootApp, 2*time.Minute, func(s AppState) bool { return s.ReconciledAt.After(set) })
+	root, err := p.WaitRefreshed(ctx, RootApp, 2*time.Minute, func(s AppState) bool { return s.ReconciledAt.After(set) })
 	if err != nil {
 		return err
 	}

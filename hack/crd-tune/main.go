@@ -7,6 +7,9 @@
 //   - it bounds selector.matchLabels and template.metadata.labels (64 labels, values of at
 //     most 63 characters, as Kubernetes itself requires), so the CEL rule that checks the
 //     selector against the template's labels fits the API server's cost budget.
+//   - it lets the pod template's spec go without containers: a Rollout with a workloadRef has
+//     no template (the Deployment's is released), and Go clients still send an empty one.
+//     The spec's own CEL rule asks for a container when there is no workloadRef.
 //   - it drops `type: string` where a Weir string type is marked XIntOrString (a pause's
 //     duration, which takes the peers' whole seconds too): controller-gen writes the Go type's
 //     kind there, and the API server wants an int-or-string field to have no type.
@@ -48,6 +51,9 @@ func trim(path string) error {
 		}
 		for _, prop := range template {
 			dropDescriptions(prop)
+		}
+		if podSpec, ok := dig(template, "spec").(map[string]any); ok {
+			delete(podSpec, "required")
 		}
 		for _, labels := range []any{
 			dig(v, "schema", "openAPIV3Schema", "properties", "spec", "properties", "selector", "properties", "matchLabels"),

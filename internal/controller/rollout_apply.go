@@ -38,6 +38,7 @@ func (r *RolloutReconciler) apply(ctx context.Context, ro *weirv1.Rollout, obs *
 		errs = append(errs, r.applySelectors(ctx, ro, obs, plan.Selectors))
 	}
 	errs = append(errs, r.applyAnalysisRuns(ctx, ro, obs, plan))
+	errs = append(errs, r.applyWorkload(ctx, obs.workload, plan.WorkloadReplicas))
 	return errors.Join(errs...)
 }
 

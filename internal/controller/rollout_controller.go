@@ -31,9 +31,9 @@ import (
 // managedFieldsManagers.
 const FieldManager = "weir"
 
-// indexReferences finds the Rollouts that name an object: one index for Services and routes
-// of every kind alike, keyed "Service/<name>", "HTTPRoute/<name>", "GRPCRoute/<name>" (each
-// index costs memory per Rollout in the cache).
+// indexReferences finds the Rollouts that name an object: one index for Services, routes
+// of every kind and workloadRef Deployments alike, keyed "Service/<name>", "HTTPRoute/<name>",
+// "GRPCRoute/<name>", "Deployment/<name>" (each index costs memory per Rollout in the cache).
 const indexReferences = "weir.spec.references"
 
 // RolloutReconciler releases Rollouts.
@@ -235,6 +235,9 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
 			keys = append(keys, n.Key())
 		}
+		if ref := ro.Spec.WorkloadRef; ref != nil {
+			keys = append(keys, "Deployment/"+ref.Name)
+		}
 		return keys
 	}); err != nil {
 		return err
@@ -244,7 +247,10 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&weirv1.Rollout{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, statusRequestChanged(), deletionStarted()))).
 		Owns(&appsv1.ReplicaSet{}).
 		Owns(&weirv1.AnalysisRun{}).
-		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service")))
+		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Service"))).
+		// Metadata only: every Deployment of the cluster is watched for the few a workloadRef
+		// names (gatherWorkload reads those whole).
+		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Deployment")), builder.OnlyMetadata)
 	for _, router := range registry.All {
 		b = b.Watches(router.New(), handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(router.Kind())))
 	}

@@ -31,9 +31,15 @@ type observed struct {
 	// collision is set when a ReplicaSet with the current revision's name exists but is
 	// not this Rollout's revision.
 	collision bool
+	// workload is the Deployment a workloadRef names (nil without one, or when missing).
+	workload *appsv1.Deployment
 }
 
 func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*observed, error) {
+	workload, dep, err := r.gatherWorkload(ctx, ro)
+	if err != nil {
+		return nil, err
+	}
 	hash := revision.Hash(&ro.Spec.Template, ro.Status.CollisionCount)
 	obs := &observed{
 		replicaSets: map[string]*appsv1.ReplicaSet{},
@@ -45,8 +51,10 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 			CurrentHash:  hash,
 			Services:     map[string]planner.Service{},
 			AnalysisRuns: map[string]planner.AnalysisRun{},
+			Workload:     workload,
 			Now:          r.Now(),
 		},
+		workload: dep,
 	}
 	if err := r.gatherReplicaSets(ctx, ro, obs); err != nil {
 		return nil, err
@@ -63,8 +71,7 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 		obs.services[name] = &svc
 		obs.input.Services[name] = planner.Service{Hash: svc.Spec.Selector[revision.HashLabel]}
 	}
-	err := r.gatherRoutes(ctx, ro, obs)
-	if err != nil {
+	if err := r.gatherRoutes(ctx, ro, obs); err != nil {
 		return nil, err
 	}
 	if obs.input.AnalysisProblem, err = r.checkAnalyses(ctx, ro); err != nil {

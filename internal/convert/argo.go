@@ -48,22 +48,30 @@ func (c *converter) argoRollout(src *source, n notes) {
 	c.out = append(c.out, ro)
 }
 
-// workloadRef takes the pod template from the Deployment it names, when that is among the
-// inputs; Weir has no workloadRef yet.
+// workloadRef carries the reference over: Weir releases the Deployment's pod template and
+// scales the Deployment down as the Rollout's pods become available.
 func (c *converter) workloadRef(src *source, n notes, ro *weirv1.Rollout) {
-	name := src.str("spec.workloadRef.name")
-	src.at("spec.workloadRef.kind")
+	ref := &weirv1.WorkloadRef{Name: src.str("spec.workloadRef.name")}
 	src.at("spec.workloadRef.apiVersion")
-	src.at("spec.workloadRef.scaleDown")
-	d := c.deployments[name]
-	if d == nil {
-		n.add(Decision, "spec.workloadRef", "Weir takes the pod template in the Rollout: copy Deployment %s's spec.template and spec.selector in (it isn't among the inputs)", name)
-		return
+	if kind := src.str("spec.workloadRef.kind"); kind != "" && kind != "Deployment" {
+		n.add(Decision, "spec.workloadRef.kind", "Weir takes a pod template from a Deployment only, not a %s: copy its template into spec.template", kind)
 	}
-	decode(lookup(d, "spec.template"), &ro.Spec.Template)
-	decode(lookup(d, "spec.selector"), &ro.Spec.Selector)
-	c.replaced[name] = true
-	n.add(Decision, "spec.workloadRef", "Deployment %s's template and selector are copied into the Rollout; scale the Deployment to 0 once the Rollout is Healthy, then delete it", name)
+	switch down := src.str("spec.workloadRef.scaleDown"); down {
+	case "never":
+		ref.ScaleDown = weirv1.ScaleDownNever
+	case "onsuccess":
+		n.add(Translated, "spec.workloadRef.scaleDown", "onsuccess is Progressively in Weir: the Deployment goes down as the Rollout's pods become available, never below what keeps the app whole")
+	}
+	ro.Spec.WorkloadRef = ref
+	if ro.Spec.Selector == nil {
+		if d := c.deployments[ref.Name]; d != nil {
+			decode(lookup(d, "spec.selector"), &ro.Spec.Selector)
+			n.add(Translated, "spec.workloadRef", "the Rollout's selector is Deployment %s's (Weir asks for one)", ref.Name)
+		} else {
+			n.add(Decision, "spec.selector", "Weir asks for a selector with a workloadRef: copy Deployment %s's spec.selector (it isn't among the inputs)", ref.Name)
+		}
+	}
+	n.add(Decision, "spec.workloadRef", "Deployment %s stays: remove its replicas from Git (Weir scales it through its scale subresource, as an HPA would), and delete it once the Rollout is Healthy", ref.Name)
 }
 
 func (c *converter) argoCanary(src *source, n notes, at string) *weirv1.CanaryStrategy {

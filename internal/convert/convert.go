@@ -160,6 +160,9 @@ func tidy(objects []any) []any {
 		var m map[string]any
 		decode(obj, &m)
 		delete(m, "status")
+		if spec, ok := m["spec"].(map[string]any); ok && m["kind"] == "Rollout" && spec["workloadRef"] != nil {
+			delete(spec, "template") // empty: the Deployment's is released
+		}
 		out = append(out, prune(m))
 	}
 	return out

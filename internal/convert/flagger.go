@@ -26,16 +26,16 @@ func (c *converter) flaggerCanary(src *source, n notes) {
 	target := src.str("spec.targetRef.name")
 	src.at("spec.targetRef.kind")
 	src.at("spec.targetRef.apiVersion")
+	ro.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: target}
 	if d := c.deployments[target]; d != nil {
-		decode(lookup(d, "spec.template"), &ro.Spec.Template)
 		decode(lookup(d, "spec.selector"), &ro.Spec.Selector)
 		if v, ok := lookup(d, "spec.replicas").(float64); ok {
 			ro.Spec.Replicas = ptr.To(int32(v))
 		}
-		c.replaced[target] = true
-		n.add(Translated, "spec.targetRef", "Deployment %s's template, selector and replicas are the Rollout's; the Deployment is left out (delete it once the Rollout is Healthy)", target)
+		decode(lookup(d, "spec.template"), &ro.Spec.Template) // for the Services' selector and ports; not written
+		n.add(Translated, "spec.targetRef", "workloadRef to Deployment %s, with its selector and replicas: Weir scales the Deployment down as the Rollout's pods become available (remove its replicas from Git, and delete it once the Rollout is Healthy)", target)
 	} else {
-		n.add(Decision, "spec.targetRef", "Deployment %s isn't among the inputs: copy its spec.template, spec.selector and spec.replicas into the Rollout", target)
+		n.add(Decision, "spec.targetRef", "workloadRef to Deployment %s, which isn't among the inputs: copy its spec.selector and spec.replicas into the Rollout", target)
 	}
 	ro.Spec.ProgressDeadlineSeconds = src.optional("spec.progressDeadlineSeconds")
 	if src.has("spec.autoscalerRef") {

@@ -48,8 +48,10 @@ func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRou
 	stable := d.s.StableRS
 	d.plan.Scale[stable] = d.replicas
 	d.scaleDownOthers(stable)
-	d.plan.Selectors[stableSvc] = stable
-	d.plan.Selectors[otherSvc] = stable
+	if !d.handingOver() {
+		d.plan.Selectors[stableSvc] = stable
+		d.plan.Selectors[otherSvc] = stable
+	}
 	d.setTraffic(routing, 0, nil, nil)
 	// Healthy means all traffic on the stable revision as read back: the routes' weights,
 	// and both Services selecting it (with routes too: they send traffic to the Services).

@@ -76,6 +76,7 @@ func Decide(in Input) Plan {
 	default:
 		d.blueGreen()
 	}
+	d.scaleWorkload()
 	d.recordWeights()
 	d.numberRevision()
 	d.orderWrites()
@@ -133,6 +134,11 @@ func (d *decision) begin(stableSvc, canarySvc string, routing *weirv1.TrafficRou
 	reason, problem := d.checkReferences(stableSvc, canarySvc, routing)
 	if problem == "" && d.in.AnalysisProblem != "" {
 		reason, problem = weirv1.ReasonInvalidSpec, d.in.AnalysisProblem
+	}
+	if problem == "" {
+		if p := workloadProblem(d.r, d.in.Workload); p != "" {
+			reason, problem = weirv1.ReasonInvalidSpec, p
+		}
 	}
 	if c := d.r.Spec.Strategy.Canary; problem == "" && c != nil {
 		if i, podless := PodlessRouteStep(c.Steps); podless != "" {

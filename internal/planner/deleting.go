@@ -17,9 +17,9 @@ const DeletionGiveUp = 2 * time.Minute
 // on objects it doesn't own is given back. All traffic goes to the stable (active) Service,
 // Weir's header and mirror rules leave the routes, and both Services' selectors lose Weir's
 // hash label, so they select every pod of the app: a Deployment started beside the Rollout
-// takes over as the Rollout's pods go (docs/deployment-to-rollout.md). Nothing is scaled
-// here: the ReplicaSets go with the Rollout. Routes or Services already gone count as given
-// back.
+// takes over as the Rollout's pods go (docs/deployment-to-rollout.md). The ReplicaSets go
+// with the Rollout; a workloadRef's Deployment is scaled back up first (scaleWorkload), and
+// the Rollout waits for its pods. Routes or Services already gone count as given back.
 func (d *decision) deleting(stableSvc, otherSvc string, routing *weirv1.TrafficRouting) {
 	d.stableSvc = stableSvc
 	if d.r.Spec.Strategy.Canary != nil && d.s.Canary == nil {
@@ -47,6 +47,9 @@ func (d *decision) deleting(stableSvc, otherSvc string, routing *weirv1.TrafficR
 		if svc, ok := d.in.Services[name]; ok && svc.Hash != "" {
 			pending = append(pending, fmt.Sprintf("Service %s to select every pod of the app (it selects revision %s)", name, svc.Hash))
 		}
+	}
+	if _, waiting := handOver(d.r, d.in.Workload, d.replicas, d.rolloutAvailable()); waiting != "" {
+		pending = append(pending, waiting) // its pods first: the Rollout's go with it
 	}
 	d.phase, d.reason = weirv1.PhaseProgressing, weirv1.ReasonRestoringTraffic
 	if c := findCondition(d.r.Status.Conditions, weirv1.ConditionProgressing); c == nil || c.Reason != weirv1.ReasonRestoringTraffic {

@@ -28,6 +28,9 @@ type Input struct {
 	// Upstreams are the Rollouts the policies name as upstream, by UpstreamOf(…).String()
 	// ("namespace/name"); a missing entry means that Rollout doesn't exist.
 	Upstreams map[string]Upstream
+	// Workload is the Deployment spec.workloadRef names (Found false when it doesn't exist);
+	// nil without a workloadRef.
+	Workload *Workload
 	// Now is the time of this decision.
 	Now time.Time
 }

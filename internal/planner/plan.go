@@ -36,6 +36,8 @@ type Plan struct {
 	AnalysisRuns []AnalysisRunPlan
 	// DeleteAnalysisRuns are finished runs beyond analysisRunHistoryLimit, by name.
 	DeleteAnalysisRuns []string
+	// WorkloadReplicas scales the Deployment a workloadRef names; nil keeps its scale.
+	WorkloadReplicas *int32
 	// ReleaseFinalizer says a Rollout being deleted has given back traffic and selectors
 	// (or given up waiting): its finalizer may go.
 	ReleaseFinalizer bool

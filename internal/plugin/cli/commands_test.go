@@ -30,7 +30,7 @@ func TestEveryVerbHasHelpWithExamples(t *testing.T) {
 		}
 	}
 	walk(root)
-	g.Expect(seen).To(Equal(15)) // list get status dashboard promote abort retry pause resume undo set-image restart lint version completion
+	g.Expect(seen).To(Equal(16)) // list get status dashboard promote abort retry pause resume undo set-image restart lint convert version completion
 
 	res := weir("promote", "--help")
 	g.Expect(res.code).To(Equal(0))

@@ -31,9 +31,15 @@ func rolloutRules(data []byte, out *[]finding) error {
 	if ro.Name == "" && ro.GenerateName == "" {
 		add("metadata.name", "a Rollout needs a name")
 	}
-	checkSelector(&ro.Spec, add)
-	if len(ro.Spec.Template.Spec.Containers) == 0 {
+	switch {
+	case ro.Spec.WorkloadRef != nil && len(ro.Spec.Template.Spec.Containers) > 0:
+		add("spec.workloadRef", "set template or workloadRef, not both: with workloadRef the pod template is the Deployment's")
+	case ro.Spec.WorkloadRef != nil: // the template and its labels are the Deployment's
+	case len(ro.Spec.Template.Spec.Containers) == 0:
 		add("spec.template.spec.containers", "the pod template needs at least one container")
+		checkSelector(&ro.Spec, add)
+	default:
+		checkSelector(&ro.Spec, add)
 	}
 	s := ro.Spec.Strategy
 	switch {
