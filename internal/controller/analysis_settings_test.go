@@ -29,7 +29,9 @@ func TestAnalysisSettingsOverrideTheTemplate(t *testing.T) {
 // argument differently; rather than pick one silently, Weir holds the Rollout as InvalidSpec
 // with both templates named, before any release needs the analysis.
 func TestConflictingTemplateDefaultsAreRefused(t *testing.T) {
-	r, tr := analysedRelease(t, 0, 1, func(s *weirv1.AnalysisTemplateSpec) { s.Args = append(s.Args, weirv1.Argument{Name: "window", Value: ptr.To("5m")}) })
+	r, tr := analysedRelease(t, 0, 1, func(s *weirv1.AnalysisTemplateSpec) {
+		s.Args = append(s.Args, weirv1.Argument{Name: "window", Value: ptr.To("5m")})
+	})
 	g := r.G
 	other := "latency"
 	tmpl := fixture.RatioTemplate(r.NS, other, tr.prom.URL, `sum(rate(http_requests_total{service="{{args.service}}"}[5s]))`, 1, 1e9)
