@@ -244,6 +244,9 @@ func (c *converter) flaggerAnalysis(src *source, n notes, name, target, interval
 		ref := src.str(m + ".templateRef.name")
 		src.at(m + ".templateRef.namespace")
 		mt := c.byKind["MetricTemplate/"+ref]
+		if mt != nil && !c.replaced["MetricTemplate/"+ref] {
+			c.metricTemplateLeftovers(mt)
+		}
 		c.replaced["MetricTemplate/"+ref] = true
 		switch {
 		case ref == "":
@@ -338,4 +341,16 @@ func (c *converter) autoscaler(src *source, n notes, rollout string) {
 	spec, _ := hpa["spec"].(map[string]any)
 	spec["scaleTargetRef"] = map[string]any{"apiVersion": weirv1.GroupVersion.String(), "kind": "Rollout", "name": rollout}
 	n.add(Translated, "spec.autoscalerRef", "HorizontalPodAutoscaler %s now scales Rollout %s", lookup(hpa, "metadata.name"), rollout)
+}
+
+// metricTemplateLeftovers reports the fields of a MetricTemplate the Canaries' translation
+// doesn't read (once, with the first Canary that uses it).
+func (c *converter) metricTemplateLeftovers(mt map[string]any) {
+	src := newSource(mt)
+	n := notes{object: fmt.Sprintf("flagger.app MetricTemplate %s", lookup(mt, "metadata.name")), out: &c.report}
+	c.meta(src, n)
+	for _, read := range []string{"spec.query", "spec.provider.type", "spec.provider.address", "spec.provider.secretRef"} {
+		src.at(read)
+	}
+	n.leftovers(src, "apiVersion", "kind")
 }

@@ -48,16 +48,13 @@ func (c *converter) argoRouting(src *source, n notes, at, stable, canary string)
 		for _, vs := range append(src.keysOfList(at+".istio.virtualServices", "name"), src.str(at+".istio.virtualService.name")) {
 			hosts = append(hosts, c.virtualServiceHosts(vs)...)
 		}
-		src.at(at + ".istio")
-		mesh(at+".istio", "Istio", hosts)
+		mesh(at+".istio", "Istio", hosts) // its other fields are reported as left out
 	}
 	if src.has(at + ".nginx") {
 		hosts := c.ingressHosts(src.str(at + ".nginx.stableIngress"))
-		src.at(at + ".nginx")
 		mesh(at+".nginx", "an NGINX Ingress", hosts)
 	}
 	if src.has(at + ".smi") {
-		src.at(at + ".smi")
 		mesh(at+".smi", "SMI", nil)
 	}
 	if len(gw.HTTPRoutes)+len(gw.GRPCRoutes) == 0 {

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
 
 // TestUndo: by default undo only prints the change to make in Git; --in-cluster makes it,
@@ -68,4 +71,21 @@ func TestUndo(t *testing.T) {
 	g.Expect(ro.Status.StableRS).To(Equal(hashOf("web:2")))
 	g.Expect(ro.Status.Aborted).To(BeNil())
 	g.Expect(r.Events()).To(ContainSubstring("template is back to stable revision"))
+}
+
+// TestSpecVerbsSendAWorkloadRefToItsDeployment: set image and undo change spec.template, which
+// a Rollout with a workloadRef doesn't have: both say where the change belongs instead.
+func TestSpecVerbsSendAWorkloadRefToItsDeployment(t *testing.T) {
+	r := newRelease(t, "")
+	g := r.G
+	ro := r.Rollout(2)
+	ro.Spec.Template = corev1.PodTemplateSpec{}
+	ro.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: "legacy"}
+	r.unmanaged(ro)
+	set := weir("-n", r.NS, "set", "image", "web", "web=web:2")
+	g.Expect(set.code).To(Equal(1), set.String())
+	g.Expect(set.err).To(ContainSubstring("rollout web releases Deployment legacy's pod template (workloadRef): set the image there, e.g. kubectl set image deployment/legacy"))
+	undo := weir("-n", r.NS, "undo", "web")
+	g.Expect(undo.code).To(Equal(1), undo.String())
+	g.Expect(undo.err).To(ContainSubstring("rollout web releases Deployment legacy's pod template (workloadRef): undo the change there"))
 }

@@ -39,6 +39,9 @@ func SetImage(ctx context.Context, c client.Client, ns, name string, images map[
 		if err != nil {
 			return err
 		}
+		if ref := ro.Spec.WorkloadRef; ref != nil {
+			return fmt.Errorf("rollout %s releases Deployment %s's pod template (workloadRef): set the image there, e.g. kubectl set image deployment/%s", name, ref.Name, ref.Name)
+		}
 		changes = changes[:0]
 		found := map[string]bool{}
 		spec := &ro.Spec.Template.Spec

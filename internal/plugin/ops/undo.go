@@ -43,6 +43,9 @@ func PlanUndo(ctx context.Context, c client.Client, ns, name string, toRevision 
 		return nil, err
 	}
 	ro := tree.Rollout
+	if ref := ro.Spec.WorkloadRef; ref != nil {
+		return nil, fmt.Errorf("rollout %s releases Deployment %s's pod template (workloadRef): undo the change there (in Git, or kubectl rollout undo deployment/%s)", name, ref.Name, ref.Name)
+	}
 	st := state.Of(ro)
 	u := &Undo{Rollout: ro}
 	var current *appsv1.ReplicaSet
