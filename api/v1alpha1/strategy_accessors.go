@@ -130,3 +130,11 @@ func (s RolloutSpec) ProgressDeadline() int32 {
 	}
 	return *s.ProgressDeadlineSeconds
 }
+
+// NamespaceOr is the route's namespace: its own, or ns (the Rollout's) when it names none.
+func (r RouteRef) NamespaceOr(ns string) string {
+	if r.Namespace != "" {
+		return r.Namespace
+	}
+	return ns
+}

@@ -110,6 +110,14 @@ type RouteRef struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
+	// Namespace of the route when it isn't the Rollout's (a platform team's namespace, say).
+	// Its backendRefs then name the Rollout's Services with their namespace, and the
+	// Rollout's namespace needs a ReferenceGrant that lets routes of that namespace reach
+	// them, as Gateway API requires: until the gateway resolves them, Weir holds the weight.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
 	// Rules are the names (the rule's name field) of the rules whose weights Weir sets;
 	// empty means every rule that has backendRefs to both the stable and canary Services.
 	// +kubebuilder:validation:MaxItems=16

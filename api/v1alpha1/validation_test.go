@@ -246,6 +246,9 @@ func TestInvalidObjectsAreRefusedNamingTheField(t *testing.T) {
 			canary(r).Steps = append(canary(r).Steps, weirv1.CanaryStep{SetHeaderRoute: &weirv1.SetHeaderRoute{Name: "beta",
 				Match: []weirv1.HeaderMatch{{Name: "x beta", Value: "1"}}}})
 		}), []string{"spec.strategy.canary.steps[4].setHeaderRoute.match[0].name", "should match"}},
+		{"a route namespace that is no namespace name", rollout(func(r *weirv1.Rollout) {
+			canary(r).TrafficRouting.GatewayAPI.HTTPRoutes[0].Namespace = "Platform Team"
+		}), []string{"spec.strategy.canary.trafficRouting.gatewayAPI.httpRoutes[0].namespace", "should match"}},
 		{"template and workloadRef both", rollout(func(r *weirv1.Rollout) { r.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: "web"} }),
 			[]string{"spec.workloadRef", "set template or workloadRef, not both"}},
 		{"workloadRef to a StatefulSet", rollout(func(r *weirv1.Rollout) {

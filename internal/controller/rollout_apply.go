@@ -145,7 +145,7 @@ func (r *RolloutReconciler) applySelectors(ctx context.Context, ro *weirv1.Rollo
 // applyRoutes gives every named route the traffic state with server-side apply, through
 // its kind's router. The resourceVersion read guards against overwriting a concurrent edit.
 func (r *RolloutReconciler) applyRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed, t planner.Traffic) error {
-	backends := routing.BackendsOf(ro.Spec.Strategy)
+	backends := routing.BackendsOf(ro)
 	var errs []error
 	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
 		obj, ok := obs.routes[n.Key()]

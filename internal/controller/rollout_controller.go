@@ -32,8 +32,10 @@ import (
 const FieldManager = "weir"
 
 // indexReferences finds the Rollouts that name an object: one index for Services, routes
-// of every kind and workloadRef Deployments alike, keyed "Service/<name>", "HTTPRoute/<name>",
-// "GRPCRoute/<name>", "Deployment/<name>" (each index costs memory per Rollout in the cache).
+// of every kind and workloadRef Deployments alike, keyed "Service/<name>",
+// "Deployment/<name>", and for routes (which may be in another namespace)
+// "HTTPRoute/<namespace>/<name>", "GRPCRoute/<namespace>/<name>" (each index costs memory
+// per Rollout in the cache).
 const indexReferences = "weir.spec.references"
 
 // RolloutReconciler releases Rollouts.
@@ -233,7 +235,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			keys = append(keys, "Service/"+name)
 		}
 		for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
-			keys = append(keys, n.Key())
+			keys = append(keys, routeKey(n.Router.Kind(), n.Ref.NamespaceOr(ro.Namespace), n.Ref.Name))
 		}
 		if ref := ro.Spec.WorkloadRef; ref != nil {
 			keys = append(keys, "Deployment/"+ref.Name)
@@ -252,7 +254,7 @@ func (r *RolloutReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// names (gatherWorkload reads those whole).
 		Watches(&appsv1.Deployment{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming("Deployment")), builder.OnlyMetadata)
 	for _, router := range registry.All {
-		b = b.Watches(router.New(), handler.EnqueueRequestsFromMapFunc(r.rolloutsNaming(router.Kind())))
+		b = b.Watches(router.New(), handler.EnqueueRequestsFromMapFunc(r.rolloutsRouting(router.Kind())))
 	}
 	return b.
 		Watches(&weirv1.AnalysisTemplate{}, handler.EnqueueRequestsFromMapFunc(r.rolloutsInNamespace)).
@@ -278,18 +280,35 @@ func deletionStarted() predicate.Predicate {
 	}}
 }
 
+// rolloutsNaming maps a Service or Deployment to the Rollouts of its namespace that name it.
 func (r *RolloutReconciler) rolloutsNaming(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
-		var list weirv1.RolloutList
-		if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexReferences: kind + "/" + o.GetName()}); err != nil {
-			return nil
-		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, ro := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
-		}
-		return reqs
+		return r.rolloutsIndexed(ctx, kind+"/"+o.GetName(), client.InNamespace(o.GetNamespace()))
 	}
+}
+
+// routeKey is a route's key in indexReferences: kind, namespace and name, since a Rollout
+// may name a route of another namespace.
+func routeKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+// rolloutsRouting maps a route to the Rollouts that name it, in any namespace.
+func (r *RolloutReconciler) rolloutsRouting(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		return r.rolloutsIndexed(ctx, routeKey(kind, o.GetNamespace(), o.GetName()))
+	}
+}
+
+// rolloutsIndexed wakes the Rollouts whose indexReferences hold key.
+func (r *RolloutReconciler) rolloutsIndexed(ctx context.Context, key string, opts ...client.ListOption) []reconcile.Request {
+	var list weirv1.RolloutList
+	if err := r.Client.List(ctx, &list, append(opts, client.MatchingFields{indexReferences: key})...); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, ro := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ro.Namespace, Name: ro.Name}})
+	}
+	return reqs
 }
 
 // rolloutsInNamespace wakes the Rollouts of a namespace whose analyses may use a template that

@@ -145,10 +145,10 @@ func (r *RolloutReconciler) gatherReplicaSets(ctx context.Context, ro *weirv1.Ro
 }
 
 func (r *RolloutReconciler) gatherRoutes(ctx context.Context, ro *weirv1.Rollout, obs *observed) error {
-	backends := routing.BackendsOf(ro.Spec.Strategy)
+	backends := routing.BackendsOf(ro)
 	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
 		obj := n.Router.New()
-		err := r.Client.Get(ctx, client.ObjectKey{Namespace: ro.Namespace, Name: n.Ref.Name}, obj)
+		err := r.Client.Get(ctx, client.ObjectKey{Namespace: n.Ref.NamespaceOr(ro.Namespace), Name: n.Ref.Name}, obj)
 		switch {
 		case apierrors.IsNotFound(err):
 			obs.input.Routes = append(obs.input.Routes, n.Router.Observe(nil, n.Ref, backends))

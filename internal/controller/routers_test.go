@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/controller"
@@ -130,4 +131,39 @@ func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
 	g.Eventually(r.Weights, timeout, poll).Should(Equal([2]int32{50, 50}))
 	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).Should(ContainSubstring("until promoted"))
 	g.Expect(r.Get().Status.Message).NotTo(ContainSubstring("resolve"))
+}
+
+// TestRouteInAnotherNamespaceNeedsAReferenceGrant: the HTTPRoute lives in a platform team's
+// namespace and names the Rollout's Services with their namespace. Until a ReferenceGrant in
+// the Rollout's namespace lets that namespace's routes reach them, the gateway doesn't
+// resolve them and Weir says so without sending traffic; with the grant, the release sets
+// the weights on the route over there.
+func TestRouteInAnotherNamespaceNeedsAReferenceGrant(t *testing.T) {
+	r := newRelease(t)
+	g := r.G
+	platform := r.Namespace("platform")
+	r.Services()
+	route := fixture.Route(platform, "web", 100, 0)
+	for i := range route.Spec.Rules[0].BackendRefs {
+		route.Spec.Rules[0].BackendRefs[i].Namespace = ptr.To(gatewayv1.Namespace(r.NS))
+	}
+	r.Create(route)
+	ro := r.Rollout(2, setWeight(50), pause(""))
+	ro.Spec.Strategy.Canary.TrafficRouting.GatewayAPI.HTTPRoutes = []weirv1.RouteRef{{Name: "web", Namespace: platform}}
+	r.Create(ro)
+	g.Eventually(func() string { return r.Get().Status.Message }, timeout, poll).Should(
+		ContainSubstring("no ReferenceGrant in "+r.NS+" lets routes of "+platform+" reach it"), func() string { return describe(r.Get()) })
+
+	r.Create(&gatewayv1beta1.ReferenceGrant{ObjectMeta: metav1.ObjectMeta{Name: "platform-routes", Namespace: r.NS},
+		Spec: gatewayv1beta1.ReferenceGrantSpec{
+			From: []gatewayv1beta1.ReferenceGrantFrom{{Group: gatewayv1.GroupName, Kind: "HTTPRoute", Namespace: gatewayv1.Namespace(platform)}},
+			To:   []gatewayv1beta1.ReferenceGrantTo{{Group: "", Kind: "Service"}},
+		}})
+	r.waitHealthy()
+	r.setImage("web:2")
+	r.phaseIs(weirv1.PhasePaused)
+	var live gatewayv1.HTTPRoute
+	g.Expect(k8s.Get(r.Ctx, clientKey(platform, "web"), &live)).To(Succeed())
+	g.Expect(fixture.Weights("web", fixture.RuleRefs(live.Spec.Rules[0]))).To(Equal([2]int32{50, 50}), "the weights are set on the platform namespace's route")
+	g.Expect(r.Get().Status.Canary.Weights.Verified).To(Equal(&weirv1.WeightPair{Stable: 50, Canary: 50}))
 }

@@ -33,8 +33,16 @@ func (c *converter) argoRouting(src *source, n notes, at, stable, canary string)
 		if name := src.str(plugin + ".grpcRoute"); name != "" {
 			gw.GRPCRoutes = append(gw.GRPCRoutes, weirv1.RouteRef{Name: name})
 		}
-		if ns, own := src.str(plugin+".namespace"), src.str("metadata.namespace"); ns != "" && own != "" && ns != own {
-			n.add(Decision, plugin+".namespace", "Weir edits routes in the Rollout's namespace: move the routes to it, or the Rollout to %s", ns)
+		if ns := src.str(plugin + ".namespace"); ns != "" {
+			for i := range gw.HTTPRoutes {
+				gw.HTTPRoutes[i].Namespace = ns
+			}
+			for i := range gw.GRPCRoutes {
+				gw.GRPCRoutes[i].Namespace = ns
+			}
+			if own := src.str("metadata.namespace"); own != ns {
+				n.add(Decision, plugin+".namespace", "the routes are in namespace %s: unless the Rollout is applied there too, their backendRefs must name the Rollout's namespace, and a ReferenceGrant in the Rollout's namespace must let routes of %s reach its Services (docs/migrating.md)", ns, ns)
+			}
 		}
 	}
 	mesh := func(field, what string, hosts []string) {

@@ -2,7 +2,9 @@ package routing
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/planner"
@@ -26,13 +28,29 @@ type Router interface {
 	Apply(obj client.Object, ref weirv1.RouteRef, b Backends, t planner.Traffic) (runtime.ApplyConfiguration, error)
 }
 
-// Backends names the two Services whose weights Weir sets.
+// Backends names the two Services whose weights Weir sets, and their namespace (the
+// Rollout's; empty: the route's own).
 type Backends struct {
 	Stable, Canary string
+	Namespace      string
 }
 
-// BackendsOf are a strategy's two Services: stable and canary (active and preview).
-func BackendsOf(s weirv1.RolloutStrategy) Backends {
-	stable, canary := s.Services()
-	return Backends{Stable: stable, Canary: canary}
+// BackendsOf are the two Services of a Rollout's strategy: stable and canary (active and
+// preview), in its namespace.
+func BackendsOf(ro *weirv1.Rollout) Backends {
+	stable, canary := ro.Spec.Strategy.Services()
+	return Backends{Stable: stable, Canary: canary, Namespace: ro.Namespace}
+}
+
+// Is reports whether a backendRef of a route in routeNS points at the Service svc (one of
+// b's): a ref without a namespace means the route's own.
+func (b Backends) Is(ref gatewayv1.BackendObjectReference, routeNS, svc string) bool {
+	ns := b.Namespace
+	if ns == "" {
+		ns = routeNS
+	}
+	if !CoreGroup(ref.Group) || ptr.Deref(ref.Kind, "Service") != "Service" {
+		return false
+	}
+	return string(ptr.Deref(ref.Namespace, gatewayv1.Namespace(routeNS))) == ns && string(ref.Name) == svc
 }

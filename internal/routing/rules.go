@@ -32,28 +32,15 @@ func (r Rule) Injected() bool {
 	return strings.HasPrefix(n, HeaderRulePrefix) || strings.HasPrefix(n, MirrorRulePrefix)
 }
 
-// RefersTo reports whether the rule has a backendRef to the Service svc in ns.
-func (r Rule) RefersTo(ns, svc string) bool {
+// RefersTo reports whether the rule of a route in routeNS has a backendRef to the Service
+// svc, one of b's.
+func (r Rule) RefersTo(routeNS string, b Backends, svc string) bool {
 	for _, br := range r.Backends {
-		if IsService(br.BackendObjectReference, ns, svc) {
+		if b.Is(br.BackendObjectReference, routeNS, svc) {
 			return true
 		}
 	}
 	return false
-}
-
-// IsService reports whether a backendRef points at the named Service in ns.
-func IsService(ref gatewayv1.BackendObjectReference, ns, name string) bool {
-	if !CoreGroup(ref.Group) {
-		return false
-	}
-	if ref.Kind != nil && *ref.Kind != "Service" {
-		return false
-	}
-	if ref.Namespace != nil && string(*ref.Namespace) != ns {
-		return false
-	}
-	return string(ref.Name) == name
 }
 
 // TouchedRules returns the indexes of the rules whose weights Weir sets: the named ones, or
@@ -64,7 +51,7 @@ func TouchedRules(rules []Rule, ns string, ref weirv1.RouteRef, b Backends) (idx
 			found := false
 			for i, rule := range rules {
 				if rule.Name != nil && string(*rule.Name) == name {
-					if !rule.RefersTo(ns, b.Stable) || !rule.RefersTo(ns, b.Canary) {
+					if !rule.RefersTo(ns, b, b.Stable) || !rule.RefersTo(ns, b, b.Canary) {
 						return nil, fmt.Sprintf("rule %q has no backendRefs to both Service %s and Service %s", name, b.Stable, b.Canary)
 					}
 					idx = append(idx, i)
@@ -78,7 +65,7 @@ func TouchedRules(rules []Rule, ns string, ref weirv1.RouteRef, b Backends) (idx
 		return idx, ""
 	}
 	for i, rule := range rules {
-		if !rule.Injected() && rule.RefersTo(ns, b.Stable) && rule.RefersTo(ns, b.Canary) {
+		if !rule.Injected() && rule.RefersTo(ns, b, b.Stable) && rule.RefersTo(ns, b, b.Canary) {
 			idx = append(idx, i)
 		}
 	}
@@ -95,9 +82,9 @@ func WeightsOf(rule Rule, ns string, b Backends) weirv1.WeightPair {
 	for _, br := range rule.Backends {
 		w := ptr.Deref(br.Weight, 1)
 		switch {
-		case IsService(br.BackendObjectReference, ns, b.Stable):
+		case b.Is(br.BackendObjectReference, ns, b.Stable):
 			stable += w
-		case IsService(br.BackendObjectReference, ns, b.Canary):
+		case b.Is(br.BackendObjectReference, ns, b.Canary):
 			canary += w
 		}
 	}
@@ -112,9 +99,9 @@ func WeightsOf(rule Rule, ns string, b Backends) weirv1.WeightPair {
 func SetWeights(rule Rule, ns string, b Backends, w weirv1.WeightPair) {
 	for _, br := range rule.Backends {
 		switch {
-		case IsService(br.BackendObjectReference, ns, b.Stable):
+		case b.Is(br.BackendObjectReference, ns, b.Stable):
 			br.Weight = ptr.To(w.Stable)
-		case IsService(br.BackendObjectReference, ns, b.Canary):
+		case b.Is(br.BackendObjectReference, ns, b.Canary):
 			br.Weight = ptr.To(w.Canary)
 		}
 	}

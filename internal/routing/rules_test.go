@@ -8,7 +8,8 @@ import (
 )
 
 // TestIsServiceSpellings: a backendRef names a Service with the group left out, "" (Gateway
-// API's spelling) or "core" (the peers' examples'); any other group or kind is not one.
+// API's spelling) or "core" (the peers' examples'); any other group or kind is not one. A
+// route in another namespace than the Services' reaches them only by naming theirs.
 func TestIsServiceSpellings(t *testing.T) {
 	ref := func(group, kind *string, ns *string) gatewayv1.BackendObjectReference {
 		r := gatewayv1.BackendObjectReference{Name: "web-canary"}
@@ -38,8 +39,23 @@ func TestIsServiceSpellings(t *testing.T) {
 		{"another namespace", ref(s("core"), nil, s("other")), false},
 	}
 	for _, tc := range cases {
-		if got := IsService(tc.ref, "ns", "web-canary"); got != tc.want {
-			t.Errorf("%s: IsService = %v, want %v", tc.name, got, tc.want)
+		if got := (Backends{}).Is(tc.ref, "ns", "web-canary"); got != tc.want {
+			t.Errorf("%s: Is = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	apps := Backends{Stable: "web-stable", Canary: "web-canary", Namespace: "shop"}
+	for _, tc := range []struct {
+		name    string
+		ref     gatewayv1.BackendObjectReference
+		routeNS string
+		want    bool
+	}{
+		{"a route in the Services' namespace, no namespace named", ref(nil, nil, nil), "shop", true},
+		{"a route elsewhere naming the Services' namespace", ref(nil, nil, s("shop")), "platform", true},
+		{"a route elsewhere naming none: its own namespace's Service", ref(nil, nil, nil), "platform", false},
+	} {
+		if got := apps.Is(tc.ref, tc.routeNS, "web-canary"); got != tc.want {
+			t.Errorf("%s: Is = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

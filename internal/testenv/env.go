@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	"github.com/weir-dev/weir/internal/scheme"
 )
@@ -73,6 +74,11 @@ func Start(opts Options) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Scheme: scheme.New(), LogDir: logDir}
+	// ReferenceGrants too: the stand-in gateway reads them (Weir itself leaves that to the
+	// gateway and reads its verdict).
+	if err := gatewayv1beta1.Install(e.Scheme); err != nil {
+		return nil, err
+	}
 	e.env = &envtest.Environment{
 		BinaryAssetsDirectory: bin,
 		CRDInstallOptions: envtest.CRDInstallOptions{

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	"github.com/weir-dev/weir/internal/routing"
 )
@@ -75,7 +76,7 @@ func report(ctx context.Context, c client.Client, route client.Object, parents [
 	if route.GetAnnotations()[NoGatewayAnnotation] != "" {
 		return
 	}
-	resolved := resolve(ctx, c, route.GetNamespace(), backends)
+	resolved := resolve(ctx, c, route, backends)
 	want := parentStatuses(parents, route.GetGeneration(), resolved)
 	if sameConditions(status.Parents, want) {
 		return
@@ -84,16 +85,19 @@ func report(ctx context.Context, c client.Client, route client.Object, parents [
 	_ = c.Status().Update(ctx, route)
 }
 
-// resolve checks the backendRefs as a gateway does: a ResolvedRefs condition.
-func resolve(ctx context.Context, c client.Client, ns string, backends []gatewayv1.BackendObjectReference) metav1.Condition {
+// resolve checks the backendRefs as a gateway does: a ResolvedRefs condition. A Service in
+// another namespace than the route's needs a ReferenceGrant there that lets this kind of
+// route from this namespace reach it (Gateway API's rule).
+func resolve(ctx context.Context, c client.Client, route client.Object, backends []gatewayv1.BackendObjectReference) metav1.Condition {
 	ok := metav1.Condition{Type: string(gatewayv1.RouteConditionResolvedRefs), Status: metav1.ConditionTrue, Reason: string(gatewayv1.RouteReasonResolvedRefs)}
 	for _, ref := range backends {
 		if !routing.CoreGroup(ref.Group) || ptr.Deref(ref.Kind, "Service") != "Service" {
 			continue // not a Service: the stand-in has nothing to check
 		}
-		if ref.Namespace != nil && string(*ref.Namespace) != ns {
+		ns := string(ptr.Deref(ref.Namespace, gatewayv1.Namespace(route.GetNamespace())))
+		if ns != route.GetNamespace() && !granted(ctx, c, route, ns, string(ref.Name)) {
 			return metav1.Condition{Type: ok.Type, Status: metav1.ConditionFalse, Reason: string(gatewayv1.RouteReasonRefNotPermitted),
-				Message: fmt.Sprintf("backendRef %s/%s: the stand-in gateway grants no cross-namespace reference", *ref.Namespace, ref.Name)}
+				Message: fmt.Sprintf("backendRef %s/%s: no ReferenceGrant in %s lets routes of %s reach it", ns, ref.Name, ns, route.GetNamespace())}
 		}
 		var svc corev1.Service
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: string(ref.Name)}, &svc); err != nil {
@@ -106,6 +110,31 @@ func resolve(ctx context.Context, c client.Client, ns string, backends []gateway
 		}
 	}
 	return ok
+}
+
+// granted reports whether a ReferenceGrant in ns lets the route reach the Service svc.
+func granted(ctx context.Context, c client.Client, route client.Object, ns, svc string) bool {
+	var grants gatewayv1beta1.ReferenceGrantList
+	if err := c.List(ctx, &grants, client.InNamespace(ns)); err != nil {
+		return false
+	}
+	kind := "HTTPRoute"
+	if _, grpc := route.(*gatewayv1.GRPCRoute); grpc {
+		kind = "GRPCRoute"
+	}
+	for _, g := range grants.Items {
+		from, to := false, false
+		for _, f := range g.Spec.From {
+			from = from || string(f.Group) == gatewayv1.GroupName && string(f.Kind) == kind && string(f.Namespace) == route.GetNamespace()
+		}
+		for _, t := range g.Spec.To {
+			to = to || routing.CoreGroup(&t.Group) && string(t.Kind) == "Service" && (t.Name == nil || string(*t.Name) == svc)
+		}
+		if from && to {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPort(svc *corev1.Service, port int32) bool {

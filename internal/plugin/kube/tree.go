@@ -87,7 +87,7 @@ func FetchTree(ctx context.Context, c client.Reader, ns, name string) (*Tree, er
 	t.Runs = runs.Items
 	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
 		route := n.Router.New()
-		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: n.Ref.Name}, route)
+		err := c.Get(ctx, client.ObjectKey{Namespace: n.Ref.NamespaceOr(ns), Name: n.Ref.Name}, route)
 		switch {
 		case apierrors.IsNotFound(err):
 			t.Routes[n.Key()] = nil

@@ -52,7 +52,9 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 	defer cancel()
 	changes := make(chan change, 64)
 	start := func(kind string, list func() client.ObjectList, opts client.ListOptions) {
-		opts.Namespace = ns
+		if opts.Namespace == "" {
+			opts.Namespace = ns
+		}
 		go follow(ctx, c, kind, list, opts, changes)
 	}
 	byName := func(n string) fields.Selector { return fields.OneTermEqualSelector("metadata.name", n) }
@@ -62,7 +64,7 @@ func watchTreeOnce(ctx context.Context, c client.WithWatch, ns, name string, tre
 	routeNames := map[string]bool{}
 	for _, n := range registry.RoutesOf(ro.Spec.Strategy) {
 		routeNames[n.Key()] = true
-		start("route/"+n.Key(), n.Router.NewList, client.ListOptions{FieldSelector: byName(n.Ref.Name)})
+		start("route/"+n.Key(), n.Router.NewList, client.ListOptions{FieldSelector: byName(n.Ref.Name), Namespace: n.Ref.NamespaceOr(ns)})
 	}
 
 	s := newSnapshot(len(routeNames))

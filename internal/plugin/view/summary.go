@@ -297,7 +297,7 @@ func buildRun(run *weirv1.AnalysisRun) AnalysisRun {
 
 // buildRoutes reads each route with its kind's router: what the controller reads.
 func buildRoutes(t *kube.Tree) []Route {
-	backends := routing.BackendsOf(t.Rollout.Spec.Strategy)
+	backends := routing.BackendsOf(t.Rollout)
 	var out []Route
 	for _, n := range registry.RoutesOf(t.Rollout.Spec.Strategy) {
 		obs := n.Router.Observe(t.Routes[n.Key()], n.Ref, backends)

@@ -67,9 +67,9 @@ func matchesWithHeaders(base gatewayv1.HTTPRouteRule, headers []weirv1.HeaderMat
 }
 
 // backendRef returns the base rule's reference to svc (keeping its port), with a weight.
-func backendRef(base gatewayv1.HTTPRouteRule, ns, svc string, weight int32) gatewayv1.HTTPBackendRef {
+func backendRef(base gatewayv1.HTTPRouteRule, ns string, b routing.Backends, svc string, weight int32) gatewayv1.HTTPBackendRef {
 	for _, br := range base.BackendRefs {
-		if routing.IsService(br.BackendObjectReference, ns, svc) {
+		if b.Is(br.BackendObjectReference, ns, svc) {
 			out := *br.DeepCopy()
 			out.Weight = ptr.To(weight)
 			return out
@@ -84,7 +84,7 @@ func headerRule(base gatewayv1.HTTPRouteRule, ns string, b routing.Backends, h w
 		Name:        ptr.To(gatewayv1.SectionName(routing.HeaderRulePrefix + h.Name)),
 		Matches:     matchesWithHeaders(base, h.Match),
 		Filters:     copyFilters(base.Filters),
-		BackendRefs: []gatewayv1.HTTPBackendRef{backendRef(base, ns, b.Canary, 1)},
+		BackendRefs: []gatewayv1.HTTPBackendRef{backendRef(base, ns, b, b.Canary, 1)},
 		Timeouts:    base.Timeouts.DeepCopy(),
 	}
 }
@@ -98,11 +98,11 @@ func mirrorRule(base gatewayv1.HTTPRouteRule, ns string, b routing.Backends, w w
 		Filters:  copyFilters(base.Filters),
 		Timeouts: base.Timeouts.DeepCopy(),
 		BackendRefs: []gatewayv1.HTTPBackendRef{
-			backendRef(base, ns, b.Stable, w.Stable),
-			backendRef(base, ns, b.Canary, w.Canary),
+			backendRef(base, ns, b, b.Stable, w.Stable),
+			backendRef(base, ns, b, b.Canary, w.Canary),
 		},
 	}
-	canary := backendRef(base, ns, b.Canary, 0).BackendObjectReference
+	canary := backendRef(base, ns, b, b.Canary, 0).BackendObjectReference
 	rule.Filters = append(rule.Filters, gatewayv1.HTTPRouteFilter{
 		Type: gatewayv1.HTTPRouteFilterRequestMirror,
 		RequestMirror: &gatewayv1.HTTPRequestMirrorFilter{
