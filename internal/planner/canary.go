@@ -58,6 +58,10 @@ func (d *decision) steady(stableSvc, otherSvc string, routing *weirv1.TrafficRou
 	d.verifySelector(nil, stableSvc, stable)
 	d.verifySelector(nil, otherSvc, stable)
 	switch avail := d.available(stable); {
+	case avail < d.replicas && d.handingOver():
+		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
+			fmt.Sprintf("taking over from Deployment %s: %d of %d pods of revision %s available; the Deployment's %d serve meanwhile",
+				d.in.Workload.Name, avail, d.replicas, stable, d.in.Workload.Available))
 	case avail < d.replicas:
 		d.wait(weirv1.PhaseProgressing, weirv1.ReasonWaitingForPods,
 			fmt.Sprintf("%d of %d pods of revision %s available", avail, d.replicas, stable))

@@ -65,6 +65,9 @@ func TestWorkloadRefHandOverPlan(t *testing.T) {
 	if len(p.Events) == 0 || p.Events[0].Message != "Deployment web scaled from 4 to 1: the Rollout has 3 of 4 pods available" {
 		t.Errorf("events %+v", p.Events)
 	}
+	if want := "taking over from Deployment web: 3 of 4 pods of revision v1 available; the Deployment's 4 serve meanwhile"; p.Status.Message != want {
+		t.Errorf("message %q, want %q", p.Status.Message, want)
+	}
 	if len(p.Selectors) != 0 {
 		t.Errorf("selectors %v while handing over: the Services keep every pod of the app until the Rollout's are all available", p.Selectors)
 	}
