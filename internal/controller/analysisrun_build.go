@@ -25,8 +25,6 @@ const (
 // resolved. The run starts measuring at once: the planner asks for it only when the step's
 // traffic is verified on the routes.
 func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rollout, obs *observed, p planner.AnalysisRunPlan) (*weirv1.AnalysisRun, error) {
-	spec := weirv1.AnalysisRunSpec{OnError: weirv1.ErrorActionRetry, StartAt: ptr.To(metav1.NewTime(obs.input.Now)),
-		ProgressDeadlineSeconds: ptr.To(ro.Spec.ProgressDeadline())}
 	templates, err := r.templates(ctx, ro.Namespace, p.Analysis)
 	if err != nil {
 		return nil, err
@@ -35,7 +33,8 @@ func (r *RolloutReconciler) buildAnalysisRun(ctx context.Context, ro *weirv1.Rol
 	if len(problems) > 0 { // checkAnalyses holds such a release first: a change since then
 		return nil, fmt.Errorf("analysis %s: %s", p.Name, strings.Join(problems, "; "))
 	}
-	spec.Metrics, spec.OnError = merged.Metrics, merged.OnError
+	spec := weirv1.AnalysisRunSpec{Metrics: merged.Metrics, OnError: merged.OnError, StartAt: ptr.To(metav1.NewTime(obs.input.Now)),
+		ProgressDeadlineSeconds: ptr.To(ro.Spec.ProgressDeadline())}
 	given := map[string]weirv1.AnalysisRunArgument{}
 	for _, a := range p.Analysis.Args {
 		given[a.Name] = a

@@ -64,7 +64,7 @@ func (c *converter) workloadRef(src *source, n notes, ro *weirv1.Rollout) {
 	}
 	ro.Spec.WorkloadRef = ref
 	if ro.Spec.Selector == nil {
-		if d := c.deployments[ref.Name]; d != nil {
+		if d := c.byKind["Deployment/"+ref.Name]; d != nil {
 			decode(lookup(d, "spec.selector"), &ro.Spec.Selector)
 			n.add(Translated, "spec.workloadRef", "the Rollout's selector is Deployment %s's (Weir asks for one)", ref.Name)
 		} else {
@@ -249,11 +249,18 @@ func (c *converter) services(src *source, names ...string) {
 	if len(ports) == 0 {
 		ports = []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}}
 	}
+	c.out = append(c.out, newServices(src.str("metadata.namespace"), tmpl.Labels, ports, names...)...)
+}
+
+// newServices are Services of the names, each selecting the pods' labels on the ports.
+func newServices(ns string, selector map[string]string, ports []corev1.ServicePort, names ...string) []any {
+	var out []any
 	for _, name := range names {
-		c.out = append(c.out, &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: src.str("metadata.namespace")},
-			Spec:       corev1.ServiceSpec{Selector: tmpl.Labels, Ports: ports}})
+		out = append(out, &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec:       corev1.ServiceSpec{Selector: selector, Ports: ports}})
 	}
+	return out
 }
 
 func typeMeta(kind string) metav1.TypeMeta {

@@ -25,39 +25,35 @@ type Result struct {
 	Report  Report
 }
 
-// converter holds one conversion's inputs (to look Deployments, VirtualServices and
-// MetricTemplates up by name) and its output.
+// converter holds one conversion's inputs by name (to look Deployments, VirtualServices and
+// MetricTemplates up) and its output.
 type converter struct {
-	docs        []map[string]any
-	deployments map[string]map[string]any
-	byKind      map[string]map[string]any // "Kind/name"
-	replaced    map[string]bool           // inputs a converted object takes the place of
-	out         []any
-	report      Report
+	byKind   map[string]map[string]any // "Kind/name"
+	replaced map[string]bool           // "Kind/name" of inputs a translation took the place of or used
+	out      []any
+	report   Report
 }
 
 // Convert translates every peer object among the inputs and passes everything else through
 // unchanged, except the objects a translation takes the place of (a Deployment a Canary
 // targets, an Istio VirtualService).
 func Convert(inputs []Input) (Result, error) {
-	c := &converter{deployments: map[string]map[string]any{}, byKind: map[string]map[string]any{}, replaced: map[string]bool{}}
+	c := &converter{byKind: map[string]map[string]any{}, replaced: map[string]bool{}}
+	var all []map[string]any
 	for _, in := range inputs {
 		docs, err := split(in)
 		if err != nil {
 			return Result{}, err
 		}
-		c.docs = append(c.docs, docs...)
+		all = append(all, docs...)
 	}
-	for _, d := range c.docs {
+	for _, d := range all {
 		kind, name := fmt.Sprint(d["kind"]), fmt.Sprint(lookup(d, "metadata.name"))
 		c.byKind[kind+"/"+name] = d
-		if kind == "Deployment" {
-			c.deployments[name] = d
-		}
 	}
 	var passed []map[string]any
 	var templates []notes // Flagger's MetricTemplates, said below when no Canary used them
-	for _, d := range c.docs {
+	for _, d := range all {
 		group, _, _ := strings.Cut(fmt.Sprint(d["apiVersion"]), "/")
 		kind := fmt.Sprint(d["kind"])
 		src := newSource(d)
@@ -85,7 +81,7 @@ func Convert(inputs []Input) (Result, error) {
 	}
 	for _, d := range passed {
 		key := fmt.Sprintf("%s/%s", d["kind"], lookup(d, "metadata.name"))
-		if c.replaced[key] || d["kind"] == "Deployment" && c.replaced[fmt.Sprint(lookup(d, "metadata.name"))] {
+		if c.replaced[key] {
 			continue
 		}
 		c.out = append(c.out, d)

@@ -27,7 +27,7 @@ func (c *converter) flaggerCanary(src *source, n notes) {
 	src.at("spec.targetRef.kind")
 	src.at("spec.targetRef.apiVersion")
 	ro.Spec.WorkloadRef = &weirv1.WorkloadRef{Name: target}
-	if d := c.deployments[target]; d != nil {
+	if d := c.byKind["Deployment/"+target]; d != nil {
 		decode(lookup(d, "spec.selector"), &ro.Spec.Selector)
 		if v, ok := lookup(d, "spec.replicas").(float64); ok {
 			ro.Spec.Replicas = ptr.To(int32(v))
@@ -88,12 +88,8 @@ func (c *converter) flaggerServices(src *source, n notes, ro *weirv1.Rollout, sv
 	if portName == "" {
 		portName = "http"
 	}
-	for _, name := range []string{stable, canary} {
-		c.out = append(c.out, &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ro.Namespace},
-			Spec: corev1.ServiceSpec{Selector: ro.Spec.Template.Labels,
-				Ports: []corev1.ServicePort{{Name: portName, Port: port, TargetPort: target}}}})
-	}
+	c.out = append(c.out, newServices(ro.Namespace, ro.Spec.Template.Labels,
+		[]corev1.ServicePort{{Name: portName, Port: port, TargetPort: target}}, stable, canary)...)
 	n.add(Decision, "spec.service", "Flagger made Services %s, %s-primary and %s-canary itself; Weir edits Services the chart holds: %s and %s are written (remove Flagger before applying them)", svc, svc, svc, stable, canary)
 }
 
@@ -101,29 +97,19 @@ func (c *converter) flaggerServices(src *source, n notes, ro *weirv1.Rollout, sv
 // mesh's (whose Gateway a person names).
 func (c *converter) flaggerRoute(src *source, n notes, name, stable, canary string) *weirv1.TrafficRouting {
 	port, _ := src.integer("spec.service.port")
-	p := gatewayv1.PortNumber(port)
-	ref := func(svc string, w int32) gatewayv1.HTTPBackendRef {
-		return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
-			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(svc), Port: &p}, Weight: ptr.To(w)}}
-	}
-	route := &gatewayv1.HTTPRoute{TypeMeta: metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: src.str("metadata.namespace")},
-		Spec:       gatewayv1.HTTPRouteSpec{Rules: []gatewayv1.HTTPRouteRule{{BackendRefs: []gatewayv1.HTTPBackendRef{ref(stable, 100), ref(canary, 0)}}}}}
 	var hosts []string
 	decode(src.take("spec.service.hosts"), &hosts)
-	for _, h := range hosts {
-		route.Spec.Hostnames = append(route.Spec.Hostnames, gatewayv1.Hostname(h))
-	}
+	var parents []gatewayv1.ParentReference
 	for i := range src.list("spec.service.gatewayRefs") {
 		g := fmt.Sprintf("spec.service.gatewayRefs[%d]", i)
 		parent := gatewayv1.ParentReference{Name: gatewayv1.ObjectName(src.str(g + ".name"))}
 		if ns := src.str(g + ".namespace"); ns != "" {
 			parent.Namespace = ptr.To(gatewayv1.Namespace(ns))
 		}
-		route.Spec.ParentRefs = append(route.Spec.ParentRefs, parent)
+		parents = append(parents, parent)
 	}
-	if len(route.Spec.ParentRefs) == 0 {
-		route.Spec.ParentRefs = []gatewayv1.ParentReference{{Name: placeholderGateway}}
+	route := newRoute(name, src.str("metadata.namespace"), port, stable, canary, hosts, parents)
+	if len(parents) == 0 {
 		n.add(Decision, "spec.provider", "Weir routes through Gateway API: HTTPRoute %s is written with a parentRef to Gateway %q to replace with yours", name, placeholderGateway)
 	}
 	if src.has("spec.service.gateways") {

@@ -78,23 +78,33 @@ func (c *converter) argoRouting(src *source, n notes, at, stable, canary string)
 // placeholderGateway is the parentRef of a written HTTPRoute: a person names the real one.
 const placeholderGateway = "gateway"
 
-// route writes an HTTPRoute sending all traffic to stable, with canary at weight 0.
+// route writes an HTTPRoute in place of a mesh's or an ingress's, on port 80 (the report
+// says it is a guess) and with a parentRef a person replaces.
 func (c *converter) route(src *source, name, stable, canary string, hosts []string) {
-	port := gatewayv1.PortNumber(80)
+	c.out = append(c.out, newRoute(name, src.str("metadata.namespace"), 80, stable, canary, hosts, nil))
+}
+
+// newRoute is an HTTPRoute of one rule sending all traffic to stable (canary at weight 0) on
+// port, with the hostnames and parents (the placeholder Gateway when there are none).
+func newRoute(name, ns string, port int32, stable, canary string, hosts []string, parents []gatewayv1.ParentReference) *gatewayv1.HTTPRoute {
+	p := gatewayv1.PortNumber(port)
 	ref := func(svc string, w int32) gatewayv1.HTTPBackendRef {
 		return gatewayv1.HTTPBackendRef{BackendRef: gatewayv1.BackendRef{
-			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(svc), Port: &port}, Weight: ptr.To(w)}}
+			BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(svc), Port: &p}, Weight: ptr.To(w)}}
+	}
+	if len(parents) == 0 {
+		parents = []gatewayv1.ParentReference{{Name: placeholderGateway}}
 	}
 	route := &gatewayv1.HTTPRoute{TypeMeta: metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: src.str("metadata.namespace")},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: gatewayv1.HTTPRouteSpec{
-			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{Name: placeholderGateway}}},
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: parents},
 			Rules:           []gatewayv1.HTTPRouteRule{{BackendRefs: []gatewayv1.HTTPBackendRef{ref(stable, 100), ref(canary, 0)}}},
 		}}
 	for _, h := range hosts {
 		route.Spec.Hostnames = append(route.Spec.Hostnames, gatewayv1.Hostname(h))
 	}
-	c.out = append(c.out, route)
+	return route
 }
 
 // virtualServiceHosts are the hosts of an Istio VirtualService among the inputs, which the

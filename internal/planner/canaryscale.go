@@ -34,8 +34,8 @@ func CanaryPods(steps []weirv1.CanaryStep, i, replicas int32) int32 {
 	case s == nil:
 	case s.Replicas != nil:
 		n = max(n, *s.Replicas)
-	case s.Weight != nil && replicas > 0:
-		n = max(n, (replicas**s.Weight+99)/100)
+	case s.Weight != nil:
+		n = max(n, CanaryReplicas(replicas, *s.Weight)) // a share of the pods, rounded up as a weight's
 	}
 	return n
 }

@@ -59,14 +59,15 @@ func workloadProblem(r *weirv1.Rollout, w *Workload) string {
 
 // scaleWorkload puts the workloadRef's Deployment's scale in the plan, with an Event.
 func (d *decision) scaleWorkload() {
-	scale, _ := handOver(d.r, d.in.Workload, d.replicas, d.rolloutAvailable())
+	available := d.rolloutAvailable()
+	scale, _ := handOver(d.r, d.in.Workload, d.replicas, available)
 	if scale == nil {
 		return
 	}
 	d.plan.WorkloadReplicas = scale
 	w := d.in.Workload
 	d.plan.event("WorkloadScaled", fmt.Sprintf("Deployment %s scaled from %d to %d: the Rollout has %d of %d pods available",
-		w.Name, w.Replicas, *scale, d.rolloutAvailable(), d.replicas))
+		w.Name, w.Replicas, *scale, available, d.replicas))
 }
 
 // handingOver: the pods of a workloadRef's Deployment still serve beside the Rollout's

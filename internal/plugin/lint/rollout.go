@@ -32,9 +32,7 @@ func rolloutRules(data []byte, out *[]finding) error {
 		add("metadata.name", "a Rollout needs a name")
 	}
 	switch {
-	case ro.Spec.WorkloadRef != nil && len(ro.Spec.Template.Spec.Containers) > 0:
-		add("spec.workloadRef", "set template or workloadRef, not both: with workloadRef the pod template is the Deployment's")
-	case ro.Spec.WorkloadRef != nil: // the template and its labels are the Deployment's
+	case ro.Spec.WorkloadRef != nil: // the template and its labels are the Deployment's (the CRD refuses both)
 	case len(ro.Spec.Template.Spec.Containers) == 0:
 		add("spec.template.spec.containers", "the pod template needs at least one container")
 		checkSelector(&ro.Spec, add)

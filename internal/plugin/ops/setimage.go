@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/plugin/kube"
 )
 
@@ -39,8 +40,8 @@ func SetImage(ctx context.Context, c client.Client, ns, name string, images map[
 		if err != nil {
 			return err
 		}
-		if ref := ro.Spec.WorkloadRef; ref != nil {
-			return fmt.Errorf("rollout %s releases Deployment %s's pod template (workloadRef): set the image there, e.g. kubectl set image deployment/%s", name, ref.Name, ref.Name)
+		if err := templateElsewhere(ro, "set the image there, e.g. kubectl set image deployment/%s"); err != nil {
+			return err
 		}
 		changes = changes[:0]
 		found := map[string]bool{}
@@ -78,4 +79,14 @@ func SetImage(ctx context.Context, c client.Client, ns, name string, images map[
 		return c.Update(ctx, ro)
 	})
 	return changes, err
+}
+
+// templateElsewhere refuses to change the pod template of a Rollout that takes it from a
+// Deployment (workloadRef): the change belongs there; todo says how, %s the Deployment.
+func templateElsewhere(ro *weirv1.Rollout, todo string) error {
+	ref := ro.Spec.WorkloadRef
+	if ref == nil {
+		return nil
+	}
+	return fmt.Errorf("rollout %s releases Deployment %s's pod template (workloadRef): "+todo, ro.Name, ref.Name, ref.Name)
 }

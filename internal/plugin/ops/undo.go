@@ -43,8 +43,8 @@ func PlanUndo(ctx context.Context, c client.Client, ns, name string, toRevision 
 		return nil, err
 	}
 	ro := tree.Rollout
-	if ref := ro.Spec.WorkloadRef; ref != nil {
-		return nil, fmt.Errorf("rollout %s releases Deployment %s's pod template (workloadRef): undo the change there (in Git, or kubectl rollout undo deployment/%s)", name, ref.Name, ref.Name)
+	if err := templateElsewhere(ro, "undo the change there (in Git, or kubectl rollout undo deployment/%s)"); err != nil {
+		return nil, err
 	}
 	st := state.Of(ro)
 	u := &Undo{Rollout: ro}
