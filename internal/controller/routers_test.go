@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -118,7 +119,12 @@ func TestUnresolvedCanaryBackendHoldsTraffic(t *testing.T) {
 		ContainSubstring("a backend doesn't resolve"), func() string { return describe(r.Get()) })
 	ro := r.Get()
 	g.Expect(ro.Status.Message).To(And(ContainSubstring("weight 50 held"), ContainSubstring("Service "+r.NS+"/web-canary has no port 80")))
-	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}), "no traffic to a canary the gateway can't reach")
+	g.Expect(r.Weights()).To(Equal([2]int32{100, 0}), func() string {
+		var live gatewayv1.HTTPRoute
+		g.Expect(k8s.Get(r.Ctx, clientKey(r.NS, "web"), &live)).To(Succeed())
+		return fmt.Sprintf("no traffic to a canary the gateway can't reach: %s; weights %+v; route generation %d, status %+v",
+			describe(ro), *ro.Status.Canary.Weights, live.Generation, live.Status.Parents)
+	})
 	g.Expect(condition(ro, weirv1.ConditionStalled)).To(And(HaveField("Status", metav1.ConditionTrue), HaveField("Reason", weirv1.ReasonBackendNotResolved)),
 		"a person must fix it: kstatus Stalled")
 	g.Expect(r.Events()).NotTo(ContainSubstring("StepCompleted"))

@@ -121,6 +121,23 @@ func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutS
 	return s
 }
 
+// verifiedAt records canary weight c as verified on the routes, as an earlier decision of the
+// release did.
+func verifiedAt(c int32) func(*weirv1.RolloutStatus) {
+	return func(s *weirv1.RolloutStatus) {
+		s.Canary.Weights = &weirv1.Weights{Desired: w(100-c, c), Verified: ptr.To(w(100-c, c)),
+			History: []weirv1.WeightRecord{{At: metav1.NewTime(t0.Add(-time.Second)), Desired: c, Verified: ptr.To(c)}}}
+	}
+}
+
+// wanting records canary weight c as written and not yet verified (after verifiedAt).
+func wanting(c int32) func(*weirv1.RolloutStatus) {
+	return func(s *weirv1.RolloutStatus) {
+		s.Canary.Weights.Desired = w(100-c, c)
+		s.Canary.Weights.History = append(s.Canary.Weights.History, weirv1.WeightRecord{At: metav1.NewTime(t0), Desired: c})
+	}
+}
+
 func w(stable, canary int32) weirv1.WeightPair {
 	return weirv1.WeightPair{Stable: stable, Canary: canary}
 }

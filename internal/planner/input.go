@@ -75,8 +75,9 @@ type Route struct {
 	Accepted bool
 	// AcceptanceMessage explains a route that is not Accepted.
 	AcceptanceMessage string
-	// Unresolved is set when a gateway reports a backendRef it can't resolve for the current
-	// generation (a Service or port it can't reach): no more traffic may go to the canary.
+	// Unresolved is set when a gateway reports a backendRef it can't resolve (a Service or
+	// port it can't reach), for the current generation or, until it reports on that one, for
+	// an older one: no more traffic may go to the canary.
 	Unresolved string
 	// InjectedRules say what each Weir-owned header/mirror rule present does
 	// (HeaderRuleKey, MirrorRuleKey), sorted; a rule that isn't as Weir writes it has a key

@@ -98,9 +98,10 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	}
 }
 
-// holdUnresolved keeps the canary weight where the routes have it while a gateway reports a
-// backend it can't resolve: traffic may go back to stable, never further to the canary (a
-// route whose weights can't be read counts as 0). unresolved is the first such route.
+// holdUnresolved keeps the canary weight at what was last verified while a gateway reports a
+// backend it can't resolve: traffic may go back to stable, never further to the canary. The
+// routes may carry a weight written in the moment before the gateway noticed the broken
+// backend; that weight was never verified and goes back. unresolved is the first such route.
 func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *Route) {
 	var unresolved *Route
 	for i := range d.in.Routes {
@@ -112,15 +113,33 @@ func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *R
 	if unresolved == nil {
 		return want, nil
 	}
-	floor := want.Canary
+	floor := min(want.Canary, d.lastVerifiedCanary())
 	for _, route := range d.in.Routes {
-		have := int32(0)
+		have := int32(0) // a route whose weights can't be read counts as 0
 		if route.Weights != nil {
 			have = route.Weights.Canary
 		}
 		floor = min(floor, have)
 	}
 	return weirv1.WeightPair{Stable: 100 - floor, Canary: floor}, unresolved
+}
+
+// lastVerifiedCanary is the canary weight the routes were last read back with, every gateway
+// accepting it: the previous decision's, else the release's history; 0 when none was.
+func (d *decision) lastVerifiedCanary() int32 {
+	w := *d.weightsStatus()
+	if w == nil {
+		return 0
+	}
+	if w.Verified != nil {
+		return w.Verified.Canary
+	}
+	for i := len(w.History) - 1; i >= 0; i-- {
+		if v := w.History[i].Verified; v != nil {
+			return *v
+		}
+	}
+	return 0
 }
 
 // weightsStatus is where the strategy records its route weights.

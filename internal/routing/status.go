@@ -16,9 +16,9 @@ type Verdict struct {
 	Accepted bool
 	// Message explains a route that is not Accepted.
 	Message string
-	// Unresolved is set when a parent reports ResolvedRefs False for the current generation:
-	// a backend (a Service, a port) the gateway can't reach. Weir then moves no more
-	// traffic to the canary.
+	// Unresolved is set when a parent reports ResolvedRefs False: a backend (a Service, a
+	// port) the gateway can't reach. A report for an older generation counts until the
+	// gateway reports on the current one. Weir then moves no more traffic to the canary.
 	Unresolved string
 }
 
@@ -44,6 +44,11 @@ func Verify(parents []gatewayv1.ParentReference, status gatewayv1.RouteStatus, n
 				v.reject(fmt.Sprintf("parent %s has no %s condition", name, t))
 			case c.ObservedGeneration != generation:
 				v.reject(fmt.Sprintf("parent %s has seen generation %d of %d", name, c.ObservedGeneration, generation))
+				if t == gatewayv1.RouteConditionResolvedRefs && c.Status == metav1.ConditionFalse && v.Unresolved == "" {
+					// The last word on the backends, until the gateway reports on this
+					// generation: a weight written since must not count as reaching them.
+					v.Unresolved = fmt.Sprintf("parent %s: %s %s at generation %d: %s", name, t, c.Reason, c.ObservedGeneration, c.Message)
+				}
 			case c.Status != metav1.ConditionTrue:
 				msg := fmt.Sprintf("parent %s: %s %s: %s", name, t, c.Reason, c.Message)
 				v.reject(msg)

@@ -10,7 +10,8 @@ import (
 
 // TestVerify: a route counts as applied only when every parentRef has a status entry with
 // Accepted and ResolvedRefs True for the current generation; ResolvedRefs False says which
-// backend doesn't resolve.
+// backend doesn't resolve, and keeps saying so until the gateway has seen the newer
+// generation (a weight written meanwhile must not count as reaching a backend that resolves).
 func TestVerify(t *testing.T) {
 	cond := func(typ string, status metav1.ConditionStatus, gen int64) metav1.Condition {
 		return metav1.Condition{Type: typ, Status: status, ObservedGeneration: gen, Reason: typ, Message: "m"}
@@ -46,6 +47,10 @@ func TestVerify(t *testing.T) {
 		{"a backend that doesn't resolve", []gatewayv1.ParentReference{gw}, []gatewayv1.RouteParentStatus{parent(gw, cond("Accepted", "True", 3),
 			metav1.Condition{Type: "ResolvedRefs", Status: "False", ObservedGeneration: 3, Reason: "BackendNotFound", Message: "service web-canary not found"})},
 			Verdict{Message: "parent gw: ResolvedRefs BackendNotFound: service web-canary not found", Unresolved: "parent gw: ResolvedRefs BackendNotFound: service web-canary not found"}},
+		{"a backend that didn't resolve at an older generation still counts until the gateway reports on this one",
+			[]gatewayv1.ParentReference{gw}, []gatewayv1.RouteParentStatus{parent(gw, cond("Accepted", "True", 2),
+				metav1.Condition{Type: "ResolvedRefs", Status: "False", ObservedGeneration: 2, Reason: "BackendNotFound", Message: "service web-canary not found"})},
+			Verdict{Message: "parent gw has seen generation 2 of 3", Unresolved: "parent gw: ResolvedRefs BackendNotFound at generation 2: service web-canary not found"}},
 		{"not accepted", []gatewayv1.ParentReference{gw}, []gatewayv1.RouteParentStatus{parent(gw,
 			metav1.Condition{Type: "Accepted", Status: "False", ObservedGeneration: 3, Reason: "NoMatchingParent", Message: "no listener"}, cond("ResolvedRefs", "True", 3))},
 			Verdict{Message: "parent gw: Accepted NoMatchingParent: no listener"}},
