@@ -17,6 +17,7 @@ import (
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/testenv"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 var k8s client.Client
@@ -35,32 +36,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// validRollout is the canary Rollout of the controller tests, named name.
 func validRollout(name string) *weirv1.Rollout {
-	labels := map[string]string{"app": "web"}
-	return &weirv1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
-		Spec: weirv1.RolloutSpec{
-			Replicas: ptr.To[int32](4),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "web:1"}}},
-			},
-			Strategy: weirv1.RolloutStrategy{Canary: &weirv1.CanaryStrategy{
-				StableService: "web-stable",
-				CanaryService: "web-canary",
-				TrafficRouting: &weirv1.TrafficRouting{GatewayAPI: &weirv1.GatewayAPITrafficRouting{
-					HTTPRoutes: []weirv1.RouteRef{{Name: "web"}},
-				}},
-				Steps: []weirv1.CanaryStep{
-					{SetWeight: ptr.To[int32](20)},
-					{Pause: &weirv1.RolloutPause{Duration: ptr.To(weirv1.PauseDuration("10s"))}},
-					{Analysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}}}},
-					{Pause: &weirv1.RolloutPause{}},
-				},
-			}},
-		},
-	}
+	ro := fixture.CanaryRollout("default", "web", 4, "web:1",
+		fixture.SetWeight(20),
+		fixture.Pause("10s"),
+		weirv1.CanaryStep{Analysis: &weirv1.RolloutAnalysis{Templates: []weirv1.AnalysisTemplateRef{{TemplateName: "error-rate"}}}},
+		fixture.Pause(""))
+	ro.Name = name
+	return ro
 }
 
 func validBlueGreen(name string) *weirv1.Rollout {

@@ -28,11 +28,7 @@ func clusterFloor(ctx context.Context, cl *cluster, cfg config) ([]result, error
 	// makes kube-apiserver wait out its whole shutdown timeout.
 	ctx, stopCache := context.WithCancel(ctx)
 	defer stopCache()
-	ch, err := watchOnly(ctx, cl, &appsv1.Deployment{})
-	if err != nil {
-		return nil, err
-	}
-	names, err := namespacedNames(ctx, cl.c, "floor", "d", n, cfg.perNamespace)
+	ch, names, err := watchedApps(ctx, ctx, cl, &appsv1.Deployment{}, "floor", "d", n, cfg.perNamespace)
 	if err != nil {
 		return nil, err
 	}

@@ -88,10 +88,7 @@ func (s *scale) idleCost(ctx context.Context) ([]result, error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := s.waitQuiet(ctx, 5*time.Second, 5*time.Minute); err != nil {
-		return nil, err
-	}
-	restarted, err := s.snap(ctx)
+	restarted, err := s.snapWhenQuiet(ctx, 5*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -156,69 +156,30 @@ func run(ctx context.Context, cfg config) ([]result, error) {
 			return nil, err
 		}
 	}
+	opts := clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv)}
+	profiled := opts
+	profiled.pprof = cfg.pprofDir != ""
+	groups := []scenarioGroup{
+		{[]int{1, 2}, profiled, func(cl *cluster) map[int]scenario {
+			return map[int]scenario{
+				1: func(ctx context.Context) ([]result, error) { return stepOverhead(ctx, cl, cfg) },
+				2: func(ctx context.Context) ([]result, error) { return abortReaction(ctx, cl, cfg) },
+			}
+		}},
+		{[]int{3, 4}, profiled, func(cl *cluster) map[int]scenario {
+			s := &scale{cl: cl, cfg: cfg} // scenario 4 measures the Rollouts scenario 3 made
+			return map[int]scenario{3: s.throughput, 4: s.idleCost}
+		}},
+		{[]int{5}, opts, func(cl *cluster) map[int]scenario {
+			return map[int]scenario{5: func(ctx context.Context) ([]result, error) { return clusterFloor(ctx, cl, cfg) }}
+		}},
+	}
 	var rows []result
-	if cfg.scenarios[1] || cfg.scenarios[2] {
-		logf("starting a control plane for scenarios 1 and 2")
-		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv), pprof: cfg.pprofDir != ""})
-		if err != nil {
-			return rows, err
-		}
-		logf("control plane up; logs in %s", cl.env.LogDir)
-		if cfg.scenarios[1] {
-			r, err := stepOverhead(ctx, cl, cfg)
-			rows = append(rows, r...)
-			if err != nil {
-				cl.stop()
-				return rows, fmt.Errorf("scenario 1: %w", err)
-			}
-		}
-		if cfg.scenarios[2] {
-			r, err := abortReaction(ctx, cl, cfg)
-			rows = append(rows, r...)
-			if err != nil {
-				cl.stop()
-				return rows, fmt.Errorf("scenario 2: %w", err)
-			}
-		}
-		cl.stop()
-	}
-	if cfg.scenarios[3] || cfg.scenarios[4] {
-		logf("starting a control plane for scenarios 3 and 4")
-		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv), pprof: cfg.pprofDir != ""})
-		if err != nil {
-			return rows, err
-		}
-		logf("control plane up; logs in %s", cl.env.LogDir)
-		s := &scale{cl: cl, cfg: cfg}
-		if cfg.scenarios[3] {
-			r, err := s.throughput(ctx)
-			rows = append(rows, r...)
-			if err != nil {
-				cl.stop()
-				return rows, fmt.Errorf("scenario 3: %w", err)
-			}
-		}
-		if cfg.scenarios[4] {
-			r, err := s.idleCost(ctx)
-			rows = append(rows, r...)
-			if err != nil {
-				cl.stop()
-				return rows, fmt.Errorf("scenario 4: %w", err)
-			}
-		}
-		cl.stop()
-	}
-	if cfg.scenarios[5] {
-		logf("starting a control plane for scenario 5")
-		cl, err := startCluster(ctx, clusterOptions{ctrlBin: bin, ctrlArgs: strings.Fields(cfg.controllerArg), ctrlEnv: strings.Fields(cfg.controllerEnv)})
-		if err != nil {
-			return rows, err
-		}
-		r, err := clusterFloor(ctx, cl, cfg)
-		cl.stop() // before scenario 6 starts a control plane of its own
+	for _, g := range groups {
+		r, err := g.run(ctx, cfg)
 		rows = append(rows, r...)
 		if err != nil {
-			return rows, fmt.Errorf("scenario 5: %w", err)
+			return rows, err
 		}
 	}
 	if cfg.scenarios[6] {
@@ -258,4 +219,51 @@ func writeMarkdown(path string, rows []result) error {
 	fmt.Fprintf(f, "Command: `%s`\n\nMachine: %s (load average at start: %s)\n\nSource: %s\n\n", command(), machine(), startLoad, source)
 	writeTable(f, rows)
 	return nil
+}
+
+// A scenario measures one thing and returns its rows.
+type scenario func(ctx context.Context) ([]result, error)
+
+// scenarioGroup is scenarios that share one control plane, started for them (and stopped
+// before the next group's) when any of them is asked for.
+type scenarioGroup struct {
+	numbers   []int
+	opts      clusterOptions
+	scenarios func(cl *cluster) map[int]scenario
+}
+
+func (g scenarioGroup) run(ctx context.Context, cfg config) ([]result, error) {
+	var asked []string
+	for _, n := range g.numbers {
+		if cfg.scenarios[n] {
+			asked = append(asked, strconv.Itoa(n))
+		}
+	}
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	noun := "scenario"
+	if len(asked) > 1 {
+		noun = "scenarios"
+	}
+	logf("starting a control plane for %s %s", noun, strings.Join(asked, " and "))
+	cl, err := startCluster(ctx, g.opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.stop()
+	logf("control plane up; logs in %s", cl.env.LogDir)
+	scenarios := g.scenarios(cl)
+	var rows []result
+	for _, n := range g.numbers {
+		if !cfg.scenarios[n] {
+			continue
+		}
+		r, err := scenarios[n](ctx)
+		rows = append(rows, r...)
+		if err != nil {
+			return rows, fmt.Errorf("scenario %d: %w", n, err)
+		}
+	}
+	return rows, nil
 }

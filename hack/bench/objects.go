@@ -179,6 +179,18 @@ func waitCount(ctx context.Context, what string, want int, timeout time.Duration
 	}
 }
 
+// watchedApps starts a watch of proto's kind (ending with watchCtx) and names and makes the
+// namespaces of n apps (namespacedNames): what the scenarios that create their own apps do
+// before they time it.
+func watchedApps(ctx, watchCtx context.Context, cl *cluster, proto client.Object, ns, name string, n, perNamespace int) (cache.Cache, []types.NamespacedName, error) {
+	ch, err := watchOnly(watchCtx, cl, proto)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := namespacedNames(ctx, cl.c, ns, name, n, perNamespace)
+	return ch, names, err
+}
+
 // namespacedNames names n apps "<name>-0000"… spread perNamespace to a namespace
 // "<ns>-00"…, and creates the namespaces.
 func namespacedNames(ctx context.Context, c client.Client, ns, name string, n, perNamespace int) ([]types.NamespacedName, error) {

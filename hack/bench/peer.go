@@ -144,11 +144,7 @@ func peerThroughput(ctx context.Context, cfg config) ([]result, error) {
 	defer stopCache()
 	proto := &unstructured.Unstructured{}
 	proto.SetGroupVersionKind(peerRollout)
-	ch, err := watchOnly(cacheCtx, cl, proto)
-	if err != nil {
-		return nil, err
-	}
-	names, err := namespacedNames(ctx, cl.c, "peer", "p", n, cfg.perNamespace)
+	ch, names, err := watchedApps(ctx, cacheCtx, cl, proto, "peer", "p", n, cfg.perNamespace)
 	if err != nil {
 		return nil, err
 	}

@@ -155,6 +155,15 @@ type snapshot struct {
 	diffs   map[string]float64
 }
 
+// snapWhenQuiet takes a snapshot once the controller has reconciled nothing for quiet: the
+// edge of a measured window, with no work of the phase before it still running.
+func (s *scale) snapWhenQuiet(ctx context.Context, quiet time.Duration) (snapshot, error) {
+	if err := s.waitQuiet(ctx, quiet, 5*time.Minute); err != nil {
+		return snapshot{}, err
+	}
+	return s.snap(ctx)
+}
+
 func (s *scale) snap(ctx context.Context) (snapshot, error) {
 	sn := snapshot{t: time.Now(), procs: s.cl.procs(), changes: s.cl.rec.snapshotCounts(), diffs: s.cl.rec.snapshotDiffs()}
 	var err error
@@ -239,10 +248,7 @@ func (s *scale) throughput(ctx context.Context) ([]result, error) {
 	}
 	apps := s.apps[:n]
 	load.sample()
-	if err := s.waitQuiet(ctx, 3*time.Second, 5*time.Minute); err != nil {
-		return nil, err
-	}
-	before, err := s.snap(ctx)
+	before, err := s.snapWhenQuiet(ctx, 3*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -338,10 +344,7 @@ func (s *scale) throughput(ctx context.Context) ([]result, error) {
 	if err := s.waitOldScaledDown(ctx, 5*time.Minute); err != nil {
 		return nil, err
 	}
-	if err := s.waitQuiet(ctx, 3*time.Second, 5*time.Minute); err != nil {
-		return nil, err
-	}
-	done, err := s.snap(ctx)
+	done, err := s.snapWhenQuiet(ctx, 3*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -141,14 +141,21 @@ func runHealth(t *testing.T, script string, obj map[string]any) health {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h health
-	if err := json.Unmarshal(raw, &h); err != nil {
-		t.Fatalf("health script returned %s: %v", raw, err)
-	}
+	h := decoded[health](t, "the health script's answer", raw)
 	if !argoHealthCodes[h.Status] {
 		t.Fatalf("health script returned status %q, which Argo CD turns into Unknown", h.Status)
 	}
 	return h
+}
+
+// decoded is raw (YAML or JSON) as a T; the test fails with what and raw when it isn't one.
+func decoded[T any](t *testing.T, what string, raw []byte) T {
+	t.Helper()
+	var v T
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s: %v in %s", what, err, raw)
+	}
+	return v
 }
 
 // object decodes YAML into the JSON form Argo CD hands to scripts (integers as int64, as

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	"sigs.k8s.io/yaml"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 	"github.com/weir-dev/weir/internal/analysis"
@@ -286,9 +285,5 @@ func readApp(t *testing.T, path string) argoApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a argoApp
-	if err := yaml.Unmarshal(raw, &a); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return a
+	return decoded[argoApp](t, path, raw)
 }

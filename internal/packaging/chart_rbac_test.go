@@ -33,10 +33,8 @@ import (
 // the release here rather than in a user's cluster.
 func TestControllerWorksWithTheChartsRBAC(t *testing.T) {
 	g := NewWithT(t)
-	env := controlPlane(t)
 	ctx := context.Background()
-	c := env.Client
-	ensureNamespace(t, c, weirNamespace)
+	c := clientWith(t, weirNamespace)
 	chart := renderWeir(t, nil)
 	var rbac []*unstructured.Unstructured
 	for _, kind := range []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding"} {
@@ -46,7 +44,7 @@ func TestControllerWorksWithTheChartsRBAC(t *testing.T) {
 	sa := chart.ofKind("ServiceAccount")[0].GetName()
 
 	const instance = "chart-rbac"
-	cfg := rest.CopyConfig(env.Config)
+	cfg := rest.CopyConfig(controlPlane(t).Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + weirNamespace + ":" + sa,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + weirNamespace, "system:authenticated"}}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{

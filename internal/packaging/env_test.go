@@ -65,6 +65,16 @@ func startWeir(env *testenv.Env) error {
 }
 
 // ensureNamespace creates a namespace for real (a chart's target, or a watched namespace).
+// clientWith is the shared control plane's client, with the namespaces made.
+func clientWith(t testing.TB, namespaces ...string) client.Client {
+	t.Helper()
+	c := controlPlane(t).Client
+	for _, ns := range namespaces {
+		ensureNamespace(t, c, ns)
+	}
+	return c
+}
+
 func ensureNamespace(t testing.TB, c client.Client, name string) {
 	t.Helper()
 	err := c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})

@@ -34,12 +34,10 @@ var weirOwned = map[string]map[string]any{
 // promote action. Throughout, Weir's manager owns spec.rules of the route and spec.selector
 // of the two Services and nothing else, and those fields are all that differ from Git.
 func TestWeirOwnsOnlyWhatArgoCDIgnores(t *testing.T) {
-	env := controlPlane(t)
-	c := env.Client
 	ctx := context.Background()
 	g := NewWithT(t)
 	ns := "blog-release-" + rand.String(5) // a fresh app: the first sync is a first revision
-	ensureNamespace(t, c, ns)
+	c := clientWith(t, ns)
 
 	// values-dev.yaml with a manual gate, so the release can be looked at half-way.
 	desired := func(tag string) []*unstructured.Unstructured {

@@ -20,11 +20,9 @@ import (
 // they say is applied. The GitOps suite proves the same against a real Argo CD.
 func TestTrafficGuardKeepsWhatWeirHolds(t *testing.T) {
 	g := NewWithT(t)
-	env := controlPlane(t)
 	ctx := context.Background()
-	c := env.Client
 	const ns = "traffic-guard"
-	ensureNamespace(t, c, ns)
+	c := clientWith(t, ns)
 	guard := renderWeir(t, nil)
 	g.Expect(apply(ctx, c, weirNamespace, "helm", append(guard.ofKind("MutatingAdmissionPolicy"), guard.ofKind("MutatingAdmissionPolicyBinding")...))).To(Succeed())
 

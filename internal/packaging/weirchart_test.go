@@ -66,17 +66,14 @@ func renderWeir(t *testing.T, values map[string]any) *rendered {
 // TestWeirChartInstalls applies every variant's manifests to a real API server (server-side
 // apply, dry run): CRDs, RBAC, the Deployment, PDB, Service, ServiceMonitor, ConfigMap.
 func TestWeirChartInstalls(t *testing.T) {
-	env := controlPlane(t)
+	c := clientWith(t, weirNamespace, "team-a", "team-b")
 	ctx := context.Background()
-	for _, ns := range []string{weirNamespace, "team-a", "team-b"} {
-		ensureNamespace(t, env.Client, ns)
-	}
-	installServiceMonitorCRD(t, env.Client)
+	installServiceMonitorCRD(t, c)
 	for name, values := range weirVariants {
 		t.Run(name, func(t *testing.T) {
 			r := renderWeir(t, values)
 			NewWithT(t).Eventually(func() error {
-				return apply(ctx, env.Client, weirNamespace, "helm", r.objects, client.DryRunAll)
+				return apply(ctx, c, weirNamespace, "helm", r.objects, client.DryRunAll)
 			}, timeout, poll).Should(Succeed())
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/weir-dev/weir/internal/testenv"
+	"github.com/weir-dev/weir/internal/testenv/fixture"
 )
 
 // TestPodsBecomeReady checks the harness's promise to controller tests: a ReplicaSet gets
@@ -24,16 +25,12 @@ func TestPodsBecomeReady(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	defer env.Stop()
 
-	labels := map[string]string{"app": "probe"}
 	rs := &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: "default"},
 		Spec: appsv1.ReplicaSetSpec{
 			Replicas: ptr.To[int32](3),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "probe:1"}}},
-			},
+			Selector: &metav1.LabelSelector{MatchLabels: fixture.Labels("probe")},
+			Template: fixture.PodTemplate("probe", "probe:1"),
 		},
 	}
 	ctx := context.Background()
