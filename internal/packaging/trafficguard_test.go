@@ -96,8 +96,9 @@ spec:
     {name: weir-header-0, matches: [{path: {type: PathPrefix, value: /}, headers: [{name: x-canary, type: Exact, value: "on"}]}], backendRefs: [{group: "", kind: Service, name: backend-canary, port: 80, weight: 1}]}]`)
 	wantRules, _, _ := unstructured.NestedSlice(want.Object, "spec", "rules")
 	asJSON := func(v any) string { b, err := json.Marshal(v); g.Expect(err).NotTo(HaveOccurred()); return string(b) }
-	// The policy takes effect once the API server has loaded it: until then Git's write goes
-	// through as sent, so each try starts again from Weir's write.
+	// Each policy (the routes', the Services') takes effect once the API server has loaded
+	// it, apart from the other: until then Git's write goes through as sent, so each try
+	// starts again from Weir's write.
 	g.Eventually(func() string {
 		applyAs(controller.FieldManager, gitRoute("backend", weirRules))
 		applyAs("argocd-controller", gitRoute("backend", gitEdit))
@@ -139,12 +140,14 @@ spec:
   selector: `+selector+`
   ports: `+ports)}
 	}
-	applyAs("argocd-controller", service(`{app: backend}`, `[{name: http, port: 80}]`))
-	applyAs(controller.FieldManager, service(`{app: backend, rollouts.weir.dev/pod-template-hash: abc123}`, `[{name: http, port: 80}]`))
-	applyAs("argocd-controller", service(`{app: backend}`, `[{name: http, port: 80}, {name: admin, port: 9090}]`))
 	var svc corev1.Service
-	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend-stable"}, &svc)).To(Succeed())
-	g.Expect(svc.Spec.Selector).To(Equal(map[string]string{"app": "backend", "rollouts.weir.dev/pod-template-hash": "abc123"}))
+	g.Eventually(func() map[string]string {
+		applyAs("argocd-controller", service(`{app: backend}`, `[{name: http, port: 80}]`))
+		applyAs(controller.FieldManager, service(`{app: backend, rollouts.weir.dev/pod-template-hash: abc123}`, `[{name: http, port: 80}]`))
+		applyAs("argocd-controller", service(`{app: backend}`, `[{name: http, port: 80}, {name: admin, port: 9090}]`))
+		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "backend-stable"}, &svc)).To(Succeed())
+		return svc.Spec.Selector
+	}, timeout, poll).Should(Equal(map[string]string{"app": "backend", "rollouts.weir.dev/pod-template-hash": "abc123"}))
 	g.Expect(svc.Spec.Ports).To(HaveLen(2))
 
 	// A GRPCRoute the Rollout names is guarded the same way: Git's new match applies, the
