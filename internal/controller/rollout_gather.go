@@ -69,7 +69,7 @@ func (r *RolloutReconciler) gather(ctx context.Context, ro *weirv1.Rollout) (*ob
 			return nil, err
 		}
 		obs.services[name] = &svc
-		obs.input.Services[name] = planner.Service{Hash: svc.Spec.Selector[revision.HashLabel]}
+		obs.input.Services[name] = planner.Service{Hash: svc.Spec.Selector[revision.HashLabel], Ports: servicePorts(&svc)}
 	}
 	if err := r.gatherRoutes(ctx, ro, obs); err != nil {
 		return nil, err
@@ -212,4 +212,17 @@ func scaleDownAt(rs *appsv1.ReplicaSet) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// servicePorts are a Service's port numbers, the ones a route's backendRef may name. An
+// ExternalName Service has none that count: the gateway sends to the port the route names.
+func servicePorts(svc *corev1.Service) []int32 {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	var ports []int32
+	for _, p := range svc.Spec.Ports {
+		ports = append(ports, p.Port)
+	}
+	return ports
 }

@@ -25,9 +25,11 @@ type world struct {
 	route    *Route // nil: a route accepted with weights equal to weights
 	weights  weirv1.WeightPair
 	injected []string
-	runs     map[string]AnalysisRun
-	now      time.Time
-	mutate   func(*weirv1.Rollout)
+	// ports are the ports of the stable and canary Services (by name); none when unset.
+	ports  map[string][]int32
+	runs   map[string]AnalysisRun
+	now    time.Time
+	mutate func(*weirv1.Rollout)
 	// policies select the Rollout; upstreams are what their requireUpstream reads.
 	policies  []weirv1.ReleasePolicy
 	upstreams map[string]Upstream
@@ -72,7 +74,7 @@ func (w world) input() Input {
 		Rollout:      ro,
 		CurrentHash:  w.current,
 		ReplicaSets:  w.rs,
-		Services:     map[string]Service{"stable": {Hash: stableSv}, "canary": {Hash: w.canarySv}},
+		Services:     map[string]Service{"stable": {Hash: stableSv, Ports: w.ports["stable"]}, "canary": {Hash: w.canarySv, Ports: w.ports["canary"]}},
 		Routes:       []Route{route},
 		AnalysisRuns: runs,
 		Policies:     w.policies,

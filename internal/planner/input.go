@@ -55,6 +55,9 @@ type ReplicaSet struct {
 type Service struct {
 	// Hash is the pod-template hash its selector picks, "" when it picks none.
 	Hash string
+	// Ports are the Service's port numbers; none for a Service that lists none (then only
+	// the gateway's verdict tells whether a route's port resolves).
+	Ports []int32
 }
 
 // Route is one named route as read back.
@@ -79,6 +82,9 @@ type Route struct {
 	// port it can't reach), for the current generation or, until it reports on that one, for
 	// an older one: no more traffic may go to the canary.
 	Unresolved string
+	// BackendPorts are the ports the route's backendRefs name for each of the strategy's two
+	// Services, by Service name.
+	BackendPorts map[string][]int32
 	// InjectedRules say what each Weir-owned header/mirror rule present does
 	// (HeaderRuleKey, MirrorRuleKey), sorted; a rule that isn't as Weir writes it has a key
 	// no step has.

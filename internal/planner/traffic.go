@@ -2,10 +2,12 @@ package planner
 
 import (
 	"fmt"
-
-	"k8s.io/utils/ptr"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"k8s.io/utils/ptr"
 
 	weirv1 "github.com/weir-dev/weir/api/v1alpha1"
 )
@@ -39,7 +41,7 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 		d.verified, d.trafficReason, d.trafficMessage = true, weirv1.ReasonVerified, "no traffic routing"
 		return
 	}
-	held, unresolved := d.holdUnresolved(want)
+	held, unresolved, why := d.holdUnresolved(want)
 	want = held
 	d.plan.Traffic = &Traffic{Weights: want, HeaderRoutes: headers, MirrorRoutes: mirrors}
 	if d.s.Canary != nil {
@@ -52,7 +54,7 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	if unresolved != nil {
 		d.blocked = true // a person must fix the route or the Service: kstatus Stalled
 		d.fail(weirv1.ReasonBackendNotResolved, fmt.Sprintf("%s %s: a backend doesn't resolve (%s): no more traffic goes to the canary until it does",
-			unresolved.Kind, unresolved.Name, unresolved.Unresolved))
+			unresolved.Kind, unresolved.Name, why))
 	}
 	for _, route := range d.in.Routes {
 		wantRules := injected
@@ -98,20 +100,20 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	}
 }
 
-// holdUnresolved keeps the canary weight at what was last verified while a gateway reports a
-// backend it can't resolve: traffic may go back to stable, never further to the canary. The
+// holdUnresolved keeps the canary weight at what was last verified while a backend of a
+// route doesn't resolve: traffic may go back to stable, never further to the canary. The
 // routes may carry a weight written in the moment before the gateway noticed the broken
-// backend; that weight was never verified and goes back. unresolved is the first such route.
-func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *Route) {
-	var unresolved *Route
+// backend; that weight was never verified and goes back. unresolved is the first such route
+// and why says what doesn't resolve.
+func (d *decision) holdUnresolved(want weirv1.WeightPair) (held weirv1.WeightPair, unresolved *Route, why string) {
 	for i := range d.in.Routes {
-		if d.in.Routes[i].Unresolved != "" {
+		if why = d.unresolvedBackend(d.in.Routes[i]); why != "" {
 			unresolved = &d.in.Routes[i]
 			break
 		}
 	}
 	if unresolved == nil {
-		return want, nil
+		return want, nil, ""
 	}
 	floor := min(want.Canary, d.lastVerifiedCanary())
 	for _, route := range d.in.Routes {
@@ -121,7 +123,28 @@ func (d *decision) holdUnresolved(want weirv1.WeightPair) (weirv1.WeightPair, *R
 		}
 		floor = min(floor, have)
 	}
-	return weirv1.WeightPair{Stable: 100 - floor, Canary: floor}, unresolved
+	return weirv1.WeightPair{Stable: 100 - floor, Canary: floor}, unresolved, why
+}
+
+// unresolvedBackend says which backend of a route doesn't resolve: what its gateway
+// reports, or else a port the route names that its Service doesn't have. Weir sees the
+// second itself, so no weight moves before a gateway has said so.
+func (d *decision) unresolvedBackend(route Route) string {
+	if route.Unresolved != "" {
+		return route.Unresolved
+	}
+	for _, name := range slices.Sorted(maps.Keys(route.BackendPorts)) {
+		svc, ok := d.in.Services[name]
+		if !ok || len(svc.Ports) == 0 {
+			continue // a missing Service is ReferenceNotFound; one with no ports, the gateway's call
+		}
+		for _, port := range route.BackendPorts[name] {
+			if !slices.Contains(svc.Ports, port) {
+				return fmt.Sprintf("Service %s/%s has no port %d", d.r.Namespace, name, port)
+			}
+		}
+	}
+	return ""
 }
 
 // lastVerifiedCanary is the canary weight the routes were last read back with, every gateway

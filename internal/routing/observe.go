@@ -3,6 +3,7 @@ package routing
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -32,9 +33,26 @@ func ObserveRoute(out planner.Route, r Route, ref weirv1.RouteRef, b Backends) (
 		return out, nil
 	}
 	out.Weights = CommonWeights(r.Rules, touched, r.Namespace, b)
+	out.BackendPorts = backendPorts(r.Rules, r.Namespace, b)
 	v := Verify(r.Parents, r.Status, r.Namespace, r.Generation)
 	out.Accepted, out.AcceptanceMessage, out.Unresolved = v.Accepted, v.Message, v.Unresolved
 	return out, touched
+}
+
+// backendPorts are the ports the rules' backendRefs name for each of b's two Services, in
+// the order first named, each once.
+func backendPorts(rules []Rule, ns string, b Backends) map[string][]int32 {
+	out := map[string][]int32{}
+	for _, rule := range rules {
+		for _, br := range rule.Backends {
+			for _, svc := range []string{b.Stable, b.Canary} {
+				if br.Port != nil && b.Is(br.BackendObjectReference, ns, svc) && !slices.Contains(out[svc], int32(*br.Port)) {
+					out[svc] = append(out[svc], int32(*br.Port))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ApplyRules converts the rules a route should have (want) to their apply configurations

@@ -70,7 +70,8 @@ func TestApplySetsOnlyTheWeights(t *testing.T) {
 
 func TestObserve(t *testing.T) {
 	got := Router{}.Observe(grpcRoute(), weirv1.RouteRef{Name: "api"}, b)
-	want := planner.Route{Kind: "GRPCRoute", Name: "api", Found: true, WeightsOnly: true, Accepted: true, Weights: &weirv1.WeightPair{Stable: 100}}
+	want := planner.Route{Kind: "GRPCRoute", Name: "api", Found: true, WeightsOnly: true, Accepted: true, Weights: &weirv1.WeightPair{Stable: 100},
+		BackendPorts: map[string][]int32{"web-stable": {80}, "web-canary": {80}}}
 	if !equality.Semantic.DeepEqual(got, want) {
 		t.Errorf("observed %+v\nwant %+v", got, want)
 	}

@@ -101,6 +101,23 @@ func TestObserve(t *testing.T) {
 	}
 }
 
+// TestObserveReadsThePortsOfEveryRule: the ports every rule names for the two Services
+// (a header rule's too, each port once), so the planner can hold the weight when a Service
+// lacks one; other backends don't count.
+func TestObserveReadsThePortsOfEveryRule(t *testing.T) {
+	header := rule("weir-header-beta", ref("web-canary", ptr.To[int32](1)))
+	header.BackendRefs[0].Port = ptr.To[gatewayv1.PortNumber](8080)
+	r := route(1, true,
+		rule("", ref("web-stable", ptr.To[int32](80)), ref("web-canary", ptr.To[int32](20)), ref("docs", ptr.To[int32](1))),
+		rule("legacy", ref("web-stable", nil), ref("web-canary", nil)),
+		header)
+	got := Observe(r, weirv1.RouteRef{Name: "web"}, b).BackendPorts
+	want := map[string][]int32{"web-stable": {80}, "web-canary": {80, 8080}}
+	if !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("backend ports %v, want %v", got, want)
+	}
+}
+
 func TestDesiredRulesTouchOnlyTheWeights(t *testing.T) {
 	other := rule("docs", ref("docs", ptr.To[int32](1)))
 	main := rule("main", ref("web-stable", ptr.To[int32](100)), ref("web-canary", ptr.To[int32](0)), ref("legacy", ptr.To[int32](7)))
