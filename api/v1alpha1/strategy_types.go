@@ -380,6 +380,11 @@ type Weights struct {
 	// Accepted for its current generation. Absent until verified.
 	// +optional
 	Verified *WeightPair `json:"verified,omitempty"`
+	// LastVerified is the last Verified there was: it stays while the routes aren't verified,
+	// so that Weir knows what weight the gateways last carried when a backend stops
+	// resolving (it holds the canary at no more than that).
+	// +optional
+	LastVerified *WeightPair `json:"lastVerified,omitempty"`
 	// VerifiedAt is when Verified first matched Desired.
 	// +optional
 	VerifiedAt *metav1.Time `json:"verifiedAt,omitempty"`

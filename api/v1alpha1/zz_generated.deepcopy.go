@@ -1798,6 +1798,11 @@ func (in *Weights) DeepCopyInto(out *Weights) {
 		*out = new(WeightPair)
 		**out = **in
 	}
+	if in.LastVerified != nil {
+		in, out := &in.LastVerified, &out.LastVerified
+		*out = new(WeightPair)
+		**out = **in
+	}
 	if in.VerifiedAt != nil {
 		in, out := &in.VerifiedAt, &out.VerifiedAt
 		*out = (*in).DeepCopy()

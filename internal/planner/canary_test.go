@@ -112,6 +112,13 @@ func TestCanaryTransitions(t *testing.T) {
 					Unresolved: "parent gw: ResolvedRefs BackendNotFound: service canary port 8080 not found"}},
 			expect{reason: weirv1.ReasonBackendNotResolved, weights: &weirv1.WeightPair{Stable: 100}, step: ptr.To[int32](0),
 				message: "weight 20 held"}},
+		{"routes last verified at 0, an older step's 20 in the history: back to 0",
+			world{replicas: 4, current: "v2", steps: four, status: releasing(0, verifiedAt(20), wanting(10), func(s *weirv1.RolloutStatus) {
+				s.Canary.Weights.LastVerified = ptr.To(w(100, 0)) // read back at 0 in the decision that asked for 10
+			}), rs: []ReplicaSet{rs("v1", 4), rs("v2", 2)}, canarySv: "v2",
+				route: &Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(90, 10)),
+					Unresolved: "parent gw: ResolvedRefs RefNotPermitted: no ReferenceGrant"}},
+			expect{reason: weirv1.ReasonBackendNotResolved, weights: &weirv1.WeightPair{Stable: 100}, step: ptr.To[int32](0)}},
 		{"unresolved and nothing verified in this release yet: no traffic to the canary",
 			world{replicas: 4, current: "v2", steps: four, status: releasing(0), rs: []ReplicaSet{rs("v1", 4), rs("v2", 2)}, canarySv: "v2",
 				route: &Route{Kind: "HTTPRoute", Name: "route", Found: true, Accepted: false, Weights: ptr.To(w(80, 20)),

@@ -127,7 +127,7 @@ func releasing(step int32, extra ...func(*weirv1.RolloutStatus)) weirv1.RolloutS
 // release did.
 func verifiedAt(c int32) func(*weirv1.RolloutStatus) {
 	return func(s *weirv1.RolloutStatus) {
-		s.Canary.Weights = &weirv1.Weights{Desired: w(100-c, c), Verified: ptr.To(w(100-c, c)),
+		s.Canary.Weights = &weirv1.Weights{Desired: w(100-c, c), Verified: ptr.To(w(100-c, c)), LastVerified: ptr.To(w(100-c, c)),
 			History: []weirv1.WeightRecord{{At: metav1.NewTime(t0.Add(-time.Second)), Desired: c, Verified: ptr.To(c)}}}
 	}
 }
@@ -136,6 +136,7 @@ func verifiedAt(c int32) func(*weirv1.RolloutStatus) {
 func wanting(c int32) func(*weirv1.RolloutStatus) {
 	return func(s *weirv1.RolloutStatus) {
 		s.Canary.Weights.Desired = w(100-c, c)
+		s.Canary.Weights.Verified = nil
 		s.Canary.Weights.History = append(s.Canary.Weights.History, weirv1.WeightRecord{At: metav1.NewTime(t0), Desired: c})
 	}
 }

@@ -94,6 +94,7 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	if observed != nil && agree {
 		v := *observed
 		w.Verified = &v
+		w.LastVerified = &v
 	}
 	if d.verified && w.VerifiedAt == nil {
 		w.VerifiedAt = d.now()
@@ -147,20 +148,11 @@ func (d *decision) unresolvedBackend(route Route) string {
 	return ""
 }
 
-// lastVerifiedCanary is the canary weight the routes were last read back with, every gateway
-// accepting it: the previous decision's, else the release's history; 0 when none was.
+// lastVerifiedCanary is the canary weight the routes were last read back with, their
+// gateways accepting it (status weights.lastVerified); 0 when they never were.
 func (d *decision) lastVerifiedCanary() int32 {
-	w := *d.weightsStatus()
-	if w == nil {
-		return 0
-	}
-	if w.Verified != nil {
-		return w.Verified.Canary
-	}
-	for i := len(w.History) - 1; i >= 0; i-- {
-		if v := w.History[i].Verified; v != nil {
-			return *v
-		}
+	if w := *d.weightsStatus(); w != nil && w.LastVerified != nil {
+		return w.LastVerified.Canary
 	}
 	return 0
 }
