@@ -60,6 +60,7 @@ func TestRandomWalkInvariants(t *testing.T) {
 		if !walk.regression {
 			genPolicies(rand.New(rand.NewPCG(seed, 3)), &spec)
 			events = addOverrides(rand.New(rand.NewPCG(seed, 4)), events, spec)
+			events = addBreakages(rand.New(rand.NewPCG(seed, 5)), events)
 		}
 		n, violation := simulate(spec, events)
 		decisions += n
@@ -119,6 +120,26 @@ func addOverrides(r *rand.Rand, events []walkEvent, spec walkSpec) []walkEvent {
 	for _, e := range events {
 		if r.IntN(100) < 3 {
 			out = append(out, walkEvent{kind: evOverride})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// addBreakages makes a backend stop resolving in some walks, and resolve again later: half
+// the times only the gateway can tell (a ReferenceGrant gone), half the times the canary
+// Service loses the route's port, which Weir sees itself.
+func addBreakages(r *rand.Rand, events []walkEvent) []walkEvent {
+	if r.IntN(10) >= 4 {
+		return events
+	}
+	out := make([]walkEvent, 0, len(events)+4)
+	for _, e := range events {
+		switch k := r.IntN(100); {
+		case k < 2:
+			out = append(out, walkEvent{kind: evBackendBreaks, n: r.IntN(1000)})
+		case k < 4:
+			out = append(out, walkEvent{kind: evBackendFixed})
 		}
 		out = append(out, e)
 	}
@@ -193,7 +214,9 @@ const (
 	evRequest
 	evNewRevision
 	evReconcile
-	evOverride // a person lets the release through the policies
+	evOverride      // a person lets the release through the policies
+	evBackendBreaks // a backend stops resolving (n: whether Weir can see it)
+	evBackendFixed  // and resolves again
 )
 
 type walkEvent struct {
@@ -253,6 +276,12 @@ type sim struct {
 	runs     map[string]*simRun
 	onError  weirv1.ErrorAction
 	now      time.Time
+	// broken: a backend doesn't resolve; portGone: because the canary Service lost the
+	// route's port (Weir sees that itself; otherwise only the gateway's report tells).
+	broken, portGone bool
+	// lastAccepted is the canary weight a decision last read from the route with the
+	// gateway accepting it.
+	lastAccepted int32
 	// last decision, for invariants that compare with it
 	last *Plan
 }
@@ -287,10 +316,14 @@ func (s *sim) input() Input {
 		in.ReplicaSets = append(in.ReplicaSets, *s.rs[h])
 	}
 	for name, h := range s.services {
-		in.Services[name] = Service{Hash: h}
+		in.Services[name] = Service{Hash: h, Ports: []int32{80}}
+		if name == "canary" && s.portGone {
+			in.Services[name] = Service{Hash: h, Ports: []int32{8080}}
+		}
 	}
 	if s.routed() {
 		r := s.route
+		r.BackendPorts = map[string][]int32{"stable": {80}, "canary": {80}}
 		r.Weights = ptr.To(*s.route.Weights)
 		r.InjectedRules = append([]string(nil), s.route.InjectedRules...)
 		in.Routes = []Route{r}
@@ -368,7 +401,14 @@ func (s *sim) happen(e walkEvent) {
 			}
 		}
 	case evGatewayAccepts:
-		s.route.Accepted = true
+		s.route.Accepted, s.route.Unresolved = !s.broken, ""
+		if s.broken {
+			s.route.Unresolved = "parent gw: ResolvedRefs BackendNotFound"
+		}
+	case evBackendBreaks:
+		s.broken, s.portGone = true, e.n%2 == 0
+	case evBackendFixed:
+		s.broken, s.portGone = false, false
 	case evGatewayRejects:
 		s.route.Accepted = false
 	case evMeasure:
@@ -434,6 +474,9 @@ func simulate(spec walkSpec, events []walkEvent) (int, string) {
 		}
 		s.apply(plan)
 		s.last = &plan
+		if r := in.Routes; len(r) > 0 && r[0].Accepted {
+			s.lastAccepted = r[0].Weights.Canary
+		}
 		return ""
 	}
 	if v := step("creation"); v != "" {
@@ -482,6 +525,11 @@ func (s *sim) check(in Input, p Plan) string {
 			p.Traffic.Weights.Canary > s.last.Traffic.Weights.Canary {
 			return fmt.Sprintf("canary weight rose from %d to %d while aborted or paused", s.last.Traffic.Weights.Canary, p.Traffic.Weights.Canary)
 		}
+	}
+	// A backend that doesn't resolve, as far as Weir can know (the gateway said so, or the
+	// Service lacks the port): the canary gets no more than the gateways last carried.
+	if p.Traffic != nil && len(in.Routes) > 0 && (in.Routes[0].Unresolved != "" || s.portGone) && p.Traffic.Weights.Canary > s.lastAccepted {
+		return fmt.Sprintf("canary weight %d while a backend doesn't resolve, above the %d the gateway last accepted", p.Traffic.Weights.Canary, s.lastAccepted)
 	}
 	if now.Aborted != nil && p.Traffic != nil && p.Traffic.Weights.Canary != 0 {
 		return fmt.Sprintf("aborted, yet the routes are to send %d%% to the new revision", p.Traffic.Weights.Canary)
@@ -634,6 +682,13 @@ func describeEvent(e walkEvent) string {
 		return "a new pod template"
 	case evOverride:
 		return "request OverridePolicy"
+	case evBackendBreaks:
+		if e.n%2 == 0 {
+			return "the canary Service loses the route's port"
+		}
+		return "a backend stops resolving (only the gateway can tell)"
+	case evBackendFixed:
+		return "the backend resolves again"
 	}
 	return "a reconcile"
 }
