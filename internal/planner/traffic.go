@@ -92,9 +92,7 @@ func (d *decision) setTraffic(routing *weirv1.TrafficRouting, canaryWeight int32
 	w.Desired = want
 	w.Verified = nil
 	if observed != nil && agree {
-		v := *observed
-		w.Verified = &v
-		w.LastVerified = &v
+		w.Verified, w.LastVerified = ptr.To(*observed), ptr.To(*observed) // two fields, two values: neither aliases the other
 	}
 	if d.verified && w.VerifiedAt == nil {
 		w.VerifiedAt = d.now()
